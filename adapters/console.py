@@ -1,0 +1,91 @@
+"""Console mode: bot commands from stdin, one per line, replies as plain text on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from adapters.common import day, mark, timestamp
+from bot.commands import Commands
+from bot.models import ChatRef, EpisodeInfo, EpisodesReply, Quote, QuoteReply, Reply, TextReply
+
+CONSOLE_CHAT = ChatRef("console", "console", "console")
+
+
+def render(reply: Reply) -> str:
+    """A reply as plain text, matched words in **bold** markers."""
+    if isinstance(reply, QuoteReply):
+        return render_quotes(reply)
+    if isinstance(reply, EpisodesReply):
+        return render_episodes(reply)
+    return reply.text
+
+
+def render_quotes(reply: QuoteReply) -> str:
+    """Numbered quotes, each with its episode line and link."""
+    if not reply.quotes:
+        return reply.message or "Nothing matched."
+    blocks = [render_quote(reply.offset + i, q) for i, q in enumerate(reply.quotes, start=1)]
+    if reply.message:
+        blocks.insert(0, reply.message)
+    if reply.has_more:
+        blocks.append(f"(more: {reply.total} passages matched)")
+    return "\n\n".join(blocks)
+
+
+def render_quote(number: int, quote: Quote) -> str:
+    """One quote as three lines: the words, where they are from, the link."""
+    source = [quote.episode_title, quote.podcast, day(quote.published), _at(quote)]
+    lines = [f"{number}. “{mark(quote.text, quote.highlights, '**', '**')}”"]
+    lines.append("   — " + " · ".join(part for part in source if part))
+    if quote.url:
+        lines.append(f"   {quote.url}")
+    return "\n".join(lines)
+
+
+def _at(quote: Quote) -> str | None:
+    moment = timestamp(quote.start_seconds)
+    who = quote.speaker
+    if moment and who:
+        return f"{who} at {moment}"
+    return who or (f"at {moment}" if moment else None)
+
+
+def render_episodes(reply: EpisodesReply) -> str:
+    """A numbered list of episodes with dates and links."""
+    if not reply.episodes:
+        return "There are no episodes yet."
+    lines = [f"{reply.title} ({reply.total}):"]
+    lines += [_episode_line(reply.offset + i, e) for i, e in enumerate(reply.episodes, start=1)]
+    if reply.has_more:
+        lines.append(f"(more: /episodes {reply.offset // max(len(reply.episodes), 1) + 2})")
+    return "\n".join(lines)
+
+
+def _episode_line(number: int, episode: EpisodeInfo) -> str:
+    parts = [episode.title, episode.podcast, day(episode.published), episode.url]
+    return f"{number}. " + " · ".join(p for p in parts if p)
+
+
+async def run_console(commands: Commands, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    """Answer commands read from stdin until it ends."""
+    interactive = stdin.isatty()
+    if interactive:
+        print("podquote console: type /help, /quote some words, or Ctrl-D to leave.", file=stdout)
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return
+        if line.strip():
+            print(await _answer(commands, line), file=stdout, flush=True)
+            print(file=stdout)
+
+
+async def _answer(commands: Commands, line: str) -> str:
+    reply = await commands.handle(line, CONSOLE_CHAT)
+    if reply is None:
+        return "Commands start with /, for example /quote some words. Send /help for more."
+    return render(reply)

@@ -1,0 +1,168 @@
+"""The library: episodes in the database and their passages in the index, kept in step."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import Settings
+from bot.ingest import Metadata, read_record, transcript_files
+from bot.models import EpisodeInfo
+from bot.storage import EpisodeRecord, Storage
+from search.errors import TranscriptError
+from search.index import QuoteIndex
+from search.models import Episode, Hit, SearchResult
+from search.quotes import quote_passage
+from search.passages import build_passages
+
+log = logging.getLogger(__name__)
+
+# Episodes are committed to the index in batches: one commit per episode would dominate a bulk load.
+INDEX_BATCH = 100
+DATABASE_NAME = "podquote.db"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did, file by file."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    episode_ids: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every file went in (or was already in)."""
+        return not self.failed
+
+    def summary(self) -> str:
+        """One line for the operator."""
+        went_in = self.added + self.replaced
+        return (
+            f"{went_in} ingested ({self.added} new, {self.replaced} replaced), "
+            f"{self.unchanged} unchanged, {len(self.failed)} failed"
+        )
+
+
+class Library:
+    """Ingest, index and search a podcast's episodes."""
+
+    def __init__(self, storage: Storage, index: QuoteIndex) -> None:
+        self.storage = storage
+        self.index = index
+        self._pending: dict[str, tuple[Episode, str]] = {}
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Library:
+        """Open the data directory; seed a new one; bring the index up to date with the database."""
+        storage = await Storage.open(settings.data_dir / DATABASE_NAME)
+        library = cls(storage, QuoteIndex.open(settings.data_dir))
+        if storage.created and settings.seeds_dir is not None:
+            report = await library.ingest([settings.seeds_dir])
+            log.info("seeded folder=%s %s", settings.seeds_dir, report.summary())
+        await library.sync_index()
+        return library
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.storage.close()
+
+    # Ingestion
+
+    async def ingest(
+        self, paths: Sequence[Path], flags: Metadata = Metadata(), progress: Progress | None = None
+    ) -> IngestReport:
+        """Add or replace the episodes of transcript files; a bad file is reported, never half-written."""
+        files = list(transcript_files(list(paths)))
+        report = IngestReport()
+        for done, path in enumerate(files, start=1):
+            await self._ingest_file(path, flags, report)
+            if len(self._pending) >= INDEX_BATCH:
+                await self._flush()
+            if progress:
+                progress(done, len(files))
+        await self._flush()
+        return report
+
+    async def _ingest_file(self, path: Path, flags: Metadata, report: IngestReport) -> None:
+        try:
+            record = await asyncio.to_thread(read_record, path, flags)
+        except TranscriptError as error:
+            report.failed.append((path, str(error)))
+            log.warning("ingest failed file=%s reason=%s", path, error)
+            return
+        outcome = await self._store(record)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        report.episode_ids.append(record.episode.id)
+
+    async def _store(self, record: EpisodeRecord) -> str:
+        """Save one record unless it is already stored; the outcome's name."""
+        stored = await self.storage.fingerprint_of(record.episode.id)
+        if stored == record.fingerprint or await self.storage.episode_with_fingerprint(record.fingerprint):
+            return "unchanged"
+        await self.storage.save_episode(record)
+        self._pending[record.episode.id] = (record.episode, record.fingerprint)
+        return "replaced" if stored else "added"
+
+    async def _flush(self) -> None:
+        """Index the episodes saved since the last flush, then record that the index holds them."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, {}
+        await asyncio.to_thread(self.index.replace_episodes, [e for e, _ in batch.values()])
+        await self.storage.mark_indexed({i: fp for i, (_, fp) in batch.items()})
+
+    async def sync_index(self) -> int:
+        """Index whatever the database holds that the index doesn't (after a crash or a new index)."""
+        if self.index.passage_count() == 0 and await self.storage.count_episodes():
+            await self.storage.forget_index()
+        ids = await self.storage.unindexed_ids()
+        for episode_id in ids:
+            loaded = await self.storage.load_episode(episode_id)
+            if loaded:
+                self._pending[episode_id] = loaded
+                if len(self._pending) >= INDEX_BATCH:
+                    await self._flush()
+        await self._flush()
+        if ids:
+            log.info("index synced episodes=%d", len(ids))
+        return len(ids)
+
+    async def reindex(self) -> int:
+        """Rebuild the whole index from the database."""
+        await asyncio.to_thread(self.index.clear)
+        await self.storage.forget_index()
+        return await self.sync_index()
+
+    # Reading
+
+    def search(self, query: str, limit: int = 3, offset: int = 0) -> SearchResult:
+        """The best quotes for a query (fast and synchronous: the index is memory-mapped)."""
+        return self.index.search(query, limit=limit, offset=offset)
+
+    async def random_quote(self, rng: random.Random) -> Hit | None:
+        """A quotable passage from a random episode, or None when the library is empty."""
+        episode_id = await self.storage.random_episode_id(rng.random())
+        loaded = await self.storage.load_episode(episode_id) if episode_id else None
+        if not loaded:
+            return None
+        episode = loaded[0]
+        passages = [p for p in build_passages(episode.segments) if not p.boilerplate]
+        return quote_passage(episode, rng.choice(passages)) if passages else None
+
+    async def episodes(self, limit: int, offset: int = 0) -> list[EpisodeInfo]:
+        """Episodes, newest first."""
+        return await self.storage.episodes(limit, offset)
+
+    async def stats(self) -> dict[str, int]:
+        """Episodes, segments, words, passages and the index's size in bytes."""
+        counts = await self.storage.counts()
+        return {**counts, "passages": self.index.passage_count(), "index_bytes": self.index.size_bytes()}

@@ -1,0 +1,76 @@
+"""What the command layer answers with; each adapter renders these natively."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from search.models import Hit as Quote
+from search.models import SearchResult
+
+__all__ = ["Quote", "QuoteReply", "EpisodeInfo", "EpisodesReply", "TextReply", "Reply", "ChatRef"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where a command came from: the platform, the chat (or channel) and the person."""
+
+    platform: str
+    chat_id: str
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteReply:
+    """Quotes for a query, one page of them; `message` explains an empty or adjusted result."""
+
+    query: str
+    quotes: tuple[Quote, ...]
+    total: int
+    offset: int = 0
+    has_more: bool = False
+    message: str | None = None
+
+    @classmethod
+    def from_result(cls, result: SearchResult) -> QuoteReply:
+        """Wrap a search result."""
+        return cls(result.query, result.quotes, result.total, result.offset, result.has_more, result.message)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeInfo:
+    """An episode as listed: no transcript text."""
+
+    id: str
+    podcast: str
+    title: str
+    published: date | None
+    urls: tuple[str, ...]
+    duration: float | None
+    words: int
+
+    @property
+    def url(self) -> str | None:
+        """The episode's main link, if it has one."""
+        return self.urls[0] if self.urls else None
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodesReply:
+    """A page of episodes, newest first."""
+
+    title: str
+    episodes: tuple[EpisodeInfo, ...]
+    total: int
+    offset: int = 0
+    has_more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TextReply:
+    """A plain message: help, advice, a refusal."""
+
+    text: str
+
+
+Reply = QuoteReply | EpisodesReply | TextReply

@@ -1,0 +1,260 @@
+"""SQLite, through aiosqlite: the source of truth for podcasts, episodes and their segments."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import aiosqlite
+
+from bot.models import EpisodeInfo
+from search.errors import PodquoteError
+from search.models import Episode, Segment
+
+log = logging.getLogger(__name__)
+
+# Each entry migrates the schema from version i to i + 1 (PRAGMA user_version). Append, never edit.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE podcasts (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE episodes (
+        id TEXT PRIMARY KEY,
+        podcast_id INTEGER NOT NULL REFERENCES podcasts(id),
+        title TEXT NOT NULL,
+        published TEXT,
+        duration REAL,
+        urls TEXT NOT NULL DEFAULT '[]',
+        source TEXT,
+        format TEXT,
+        words INTEGER NOT NULL DEFAULT 0,
+        fingerprint TEXT NOT NULL,
+        indexed_fingerprint TEXT,
+        added_at TEXT NOT NULL
+    );
+    CREATE INDEX episodes_by_date ON episodes(published DESC, added_at DESC);
+    CREATE TABLE segments (
+        episode_id TEXT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        start REAL,
+        speaker TEXT,
+        text TEXT NOT NULL,
+        PRIMARY KEY (episode_id, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+_EPISODE_COLUMNS = "e.id, p.name, e.title, e.published, e.urls, e.duration, e.words"
+_NEWEST_FIRST = "ORDER BY e.published IS NULL, e.published DESC, e.added_at DESC, e.id"
+
+
+class StorageError(PodquoteError, OSError):
+    """The database cannot be opened or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRecord:
+    """An episode to store: its metadata, where it came from, and a fingerprint of both."""
+
+    episode: Episode
+    source: str
+    format: str
+    fingerprint: str
+
+
+class Storage:
+    """The podquote database: one connection, used from one event loop."""
+
+    def __init__(self, db: aiosqlite.Connection, created: bool) -> None:
+        self._db = db
+        self.created = created
+
+    @classmethod
+    async def open(cls, path: Path) -> Storage:
+        """Open (creating and migrating as needed) the database file."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = await aiosqlite.connect(path)
+        except (OSError, aiosqlite.Error) as error:
+            raise StorageError(f"cannot open the database {path}: {error}") from error
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        created = await _migrate(db)
+        return cls(db, created)
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._db.close()
+
+    # Episodes
+
+    async def fingerprint_of(self, episode_id: str) -> str | None:
+        """The stored fingerprint of an episode, or None when it isn't stored."""
+        row = await self._one("SELECT fingerprint FROM episodes WHERE id = ?", episode_id)
+        return row[0] if row else None
+
+    async def episode_with_fingerprint(self, fingerprint: str) -> str | None:
+        """The id of an episode stored from exactly this content and metadata, if any."""
+        row = await self._one("SELECT id FROM episodes WHERE fingerprint = ?", fingerprint)
+        return row[0] if row else None
+
+    async def save_episode(self, record: EpisodeRecord) -> None:
+        """Store an episode and its segments, replacing any earlier version, in one transaction."""
+        episode = record.episode
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            podcast_id = await self._podcast_id(episode.podcast)
+            await self._db.execute("DELETE FROM segments WHERE episode_id = ?", (episode.id,))
+            await self._db.execute(
+                "INSERT OR REPLACE INTO episodes (id, podcast_id, title, published, duration, urls,"
+                " source, format, words, fingerprint, indexed_fingerprint, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (
+                    episode.id, podcast_id, episode.title, _iso(episode.published), episode.duration,
+                    json.dumps(list(episode.urls)), record.source, record.format,
+                    sum(len(s.text.split()) for s in episode.segments), record.fingerprint, _now(),
+                ),
+            )
+            await self._db.executemany(
+                "INSERT INTO segments (episode_id, seq, start, speaker, text) VALUES (?, ?, ?, ?, ?)",
+                ((episode.id, i, s.start, s.speaker, s.text) for i, s in enumerate(episode.segments)),
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+
+    async def mark_indexed(self, fingerprints: dict[str, str]) -> None:
+        """Record which version of each episode the search index now holds."""
+        await self._db.executemany(
+            "UPDATE episodes SET indexed_fingerprint = ? WHERE id = ?",
+            ((fp, episode_id) for episode_id, fp in fingerprints.items()),
+        )
+        await self._db.commit()
+
+    async def unindexed_ids(self) -> list[str]:
+        """Episodes whose stored version the index does not hold yet (after a crash or a new index)."""
+        rows = await self._all(
+            "SELECT id FROM episodes WHERE indexed_fingerprint IS NOT fingerprint ORDER BY id"
+        )
+        return [row[0] for row in rows]
+
+    async def forget_index(self) -> None:
+        """Mark every episode as not indexed (before a full rebuild)."""
+        await self._db.execute("UPDATE episodes SET indexed_fingerprint = NULL")
+        await self._db.commit()
+
+    async def load_episode(self, episode_id: str) -> tuple[Episode, str] | None:
+        """An episode with its segments, and its fingerprint; None when it isn't stored."""
+        row = await self._one(
+            f"SELECT {_EPISODE_COLUMNS}, e.fingerprint FROM episodes e"
+            " JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?",
+            episode_id,
+        )
+        if row is None:
+            return None
+        rows = await self._all(
+            "SELECT text, start, speaker FROM segments WHERE episode_id = ? ORDER BY seq", episode_id
+        )
+        info = _info(row)
+        segments = tuple(Segment(r[0], r[1], r[2]) for r in rows)
+        episode = Episode(info.id, info.podcast, info.title, info.published, info.urls, info.duration, segments)
+        return episode, row["fingerprint"]
+
+    async def episodes(self, limit: int, offset: int = 0) -> list[EpisodeInfo]:
+        """Episodes, newest first."""
+        rows = await self._all(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+            f" {_NEWEST_FIRST} LIMIT ? OFFSET ?",
+            limit, offset,
+        )
+        return [_info(row) for row in rows]
+
+    async def random_episode_id(self, pick: float) -> str | None:
+        """The episode at a fraction `pick` (0 <= pick < 1) of the list: random when pick is."""
+        count = await self.count_episodes()
+        if not count:
+            return None
+        row = await self._one("SELECT id FROM episodes ORDER BY id LIMIT 1 OFFSET ?", int(pick * count))
+        return row[0]
+
+    async def count_episodes(self) -> int:
+        """How many episodes are stored."""
+        return (await self._one("SELECT count(*) FROM episodes"))[0]
+
+    async def counts(self) -> dict[str, int]:
+        """Episodes, segments and words stored."""
+        row = await self._one(
+            "SELECT (SELECT count(*) FROM episodes), (SELECT count(*) FROM segments),"
+            " (SELECT coalesce(sum(words), 0) FROM episodes)"
+        )
+        return {"episodes": row[0], "segments": row[1], "words": row[2]}
+
+    # Small state
+
+    async def get_state(self, key: str) -> str | None:
+        """A value from the key-value state table."""
+        row = await self._one("SELECT value FROM state WHERE key = ?", key)
+        return row[0] if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Store a value in the key-value state table."""
+        await self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+        await self._db.commit()
+
+    # Helpers
+
+    async def _podcast_id(self, name: str) -> int:
+        await self._db.execute("INSERT OR IGNORE INTO podcasts (name) VALUES (?)", (name,))
+        return (await self._one("SELECT id FROM podcasts WHERE name = ?", name))[0]
+
+    async def _one(self, sql: str, *args: object) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, args) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, *args: object) -> Sequence[aiosqlite.Row]:
+        async with self._db.execute(sql, args) as cursor:
+            return await cursor.fetchall()
+
+
+async def _migrate(db: aiosqlite.Connection) -> bool:
+    """Bring the schema up to date; True when the database was new."""
+    version = (await (await db.execute("PRAGMA user_version")).fetchone())[0]
+    if version > len(MIGRATIONS):
+        raise StorageError(f"the database is from a newer podquote (schema {version}); upgrade podquote")
+    for number in range(version, len(MIGRATIONS)):
+        await db.executescript(f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+        log.info("database migrated to=%d", number + 1)
+    return version == 0
+
+
+def _info(row: aiosqlite.Row) -> EpisodeInfo:
+    return EpisodeInfo(
+        id=row[0],
+        podcast=row[1],
+        title=row[2],
+        published=date.fromisoformat(row[3]) if row[3] else None,
+        urls=tuple(json.loads(row[4])),
+        duration=row[5],
+        words=row[6],
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

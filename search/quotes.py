@@ -1,0 +1,261 @@
+"""Search hits -> readable quotes: one per moment, trimmed at sentences, matched words marked, deep links."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import tantivy
+
+from search.analyzer import MIN_SOUND_KEY, WORD, is_name_like, sound_key, term_of
+from search.models import Episode, Hit, Passage
+from search.passages import sentence_spans
+from search.query import ParsedQuery
+
+MAX_QUOTE_CHARS = 400
+ELLIPSIS = "…"
+_AUDIO_SUFFIXES = (".mp3", ".m4a", ".ogg", ".oga", ".opus", ".wav", ".aac", ".flac", ".mp4", ".webm")
+_YOUTUBE_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "music.youtube.com")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A passage the index returned, with its episode's details, before it becomes a quote."""
+
+    episode_id: str
+    podcast: str
+    title: str
+    published: date | None
+    urls: tuple[str, ...]
+    turns: tuple[tuple[int, float | None, str | None], ...]
+    text: str
+    word_start: int
+    word_end: int
+    score: float
+
+    @classmethod
+    def from_doc(cls, doc: tantivy.Document, score: float) -> Candidate:
+        """Read a stored passage document."""
+        meta = json.loads(doc.get_first("meta"))
+        published = meta["published"]
+        return cls(
+            episode_id=doc.get_first("episode_id"),
+            podcast=doc.get_first("podcast"),
+            title=doc.get_first("title"),
+            published=date.fromisoformat(published) if published else None,
+            urls=tuple(meta["urls"]),
+            turns=tuple(tuple(turn) for turn in meta["turns"]),
+            text=doc.get_first("text"),
+            word_start=doc.get_first("word_start"),
+            word_end=doc.get_first("word_end"),
+            score=score,
+        )
+
+    def overlaps(self, other: Candidate) -> bool:
+        """Whether two passages of the same episode share words (the same moment)."""
+        return (
+            self.episode_id == other.episode_id
+            and self.word_start < other.word_end
+            and other.word_start < self.word_end
+        )
+
+
+def choose(candidates: Sequence[Candidate], wanted: int, per_episode: int) -> list[Candidate]:
+    """The best candidates, at most `per_episode` from one episode and never two of one moment."""
+    chosen: list[Candidate] = []
+    per: Counter[str] = Counter()
+    for candidate in candidates:
+        if per[candidate.episode_id] >= per_episode or any(candidate.overlaps(c) for c in chosen):
+            continue
+        chosen.append(candidate)
+        per[candidate.episode_id] += 1
+        if len(chosen) == wanted:
+            break
+    return chosen
+
+
+class Matcher:
+    """Decides which words of a passage a query matched: the same term, or a rare word's sound-alike."""
+
+    def __init__(self, parsed: ParsedQuery, rare_terms: Collection[str]) -> None:
+        self.terms = {w.term for w in parsed.words}
+        self.rare = [w for w in parsed.words if w.term in rare_terms]
+
+    def matches(self, word: str) -> bool:
+        """Whether this word of a passage answers the query."""
+        term = term_of(word)
+        if term is None:
+            return False
+        return term in self.terms or any(self._sounds_alike(word, term, w) for w in self.rare)
+
+    @staticmethod
+    def _sounds_alike(word: str, term: str, wanted) -> bool:
+        if len(term) >= 5 and edit_distance(term, wanted.term, 2) <= (1 if len(term) < 8 else 2):
+            return True
+        if not is_name_like(word) or len(wanted.sound) < MIN_SOUND_KEY:
+            return False
+        allowed = 0 if len(wanted.sound) < 4 else 1
+        return edit_distance(sound_key(word), wanted.sound, allowed) <= allowed
+
+
+def to_hit(candidate: Candidate, matcher: Matcher) -> Hit:
+    """Cut a candidate passage down to a readable quote with its matched words marked."""
+    spans = [(m.start(), m.end()) for m in WORD.finditer(candidate.text) if matcher.matches(m[0])]
+    begin, end = quote_bounds(candidate.text, spans, speaker_changes=_speaker_changes(candidate.turns))
+    text, shift = _with_ellipses(candidate.text, begin, end)
+    highlights = tuple((a - shift, b - shift) for a, b in spans if begin <= a and b <= end)
+    start, speaker = _turn_at(candidate.turns, begin)
+    return Hit(
+        episode_id=candidate.episode_id,
+        podcast=candidate.podcast,
+        episode_title=candidate.title,
+        published=candidate.published,
+        url=deep_link(candidate.urls, start),
+        start_seconds=start,
+        speaker=speaker,
+        text=text,
+        highlights=highlights,
+        score=round(candidate.score, 4),
+    )
+
+
+def quote_bounds(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    limit: int = MAX_QUOTE_CHARS,
+    speaker_changes: Collection[int] = (),
+) -> tuple[int, int]:
+    """The stretch of whole sentences, at most `limit` characters, that holds the most matches.
+
+    It stays within one speaker's turn, so the quote reads as one person's words.
+    """
+    sentences = sentence_spans(text) or [(0, len(text))]
+    counts = [sum(1 for a, _ in spans if s <= a < e) for s, e in sentences]
+    turn_starts = {i for i, (s, _) in enumerate(sentences) if s in speaker_changes}
+    best = counts.index(max(counts))
+    first = last = best
+    if sentences[best][1] - sentences[best][0] > limit:
+        return _window_in_sentence(text, sentences[best], spans, limit)
+    while True:
+        step = _next_sentence(sentences, counts, turn_starts, (first, last), limit)
+        if step is None:
+            return sentences[first][0], sentences[last][1]
+        first, last = min(first, step), max(last, step)
+
+
+def _next_sentence(sentences, counts, turn_starts, bounds: tuple[int, int], limit: int) -> int | None:
+    """The neighbour to add next (one with matches first, then the following one), if it fits."""
+    first, last = bounds
+    options = []
+    if last + 1 < len(sentences) and last + 1 not in turn_starts:
+        options.append(last + 1)
+    if first > 0 and first not in turn_starts:
+        options.append(first - 1)
+    options.sort(key=lambda i: -counts[i])
+    for i in options:
+        if max(sentences[last][1], sentences[i][1]) - min(sentences[first][0], sentences[i][0]) <= limit:
+            return i
+    return None
+
+
+def _window_in_sentence(text: str, sentence: tuple[int, int], spans, limit: int) -> tuple[int, int]:
+    """A run-on sentence: a window of about `limit` characters at word boundaries around the first match."""
+    inside = [a for a, _ in spans if sentence[0] <= a < sentence[1]]
+    anchor = inside[0] if inside else sentence[0]
+    begin = max(sentence[0], anchor - limit // 3)
+    end = min(sentence[1], begin + limit)
+    while begin > sentence[0] and not text[begin - 1].isspace():
+        begin += 1
+    while end < sentence[1] and not text[end].isspace():
+        end -= 1
+    return begin, end
+
+
+def _with_ellipses(text: str, begin: int, end: int) -> tuple[str, int]:
+    """The quote's text, with '…' where it was cut mid-sentence; and how far offsets moved."""
+    quote = text[begin:end].strip()
+    shift = begin + (len(text[begin:end]) - len(text[begin:end].lstrip()))
+    if begin > 0 and not _ends_sentence(text[:begin]):
+        return ELLIPSIS + quote + (ELLIPSIS if end < len(text) and not _ends_sentence(quote) else ""), shift - 1
+    if end < len(text) and not _ends_sentence(quote):
+        quote += ELLIPSIS
+    return quote, shift
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().endswith((".", "!", "?", "…", '"', "”", "’", ")"))
+
+
+def _speaker_changes(turns) -> set[int]:
+    """Offsets where a new speaker starts talking."""
+    changes, previous = set(), None
+    for at, _, speaker in turns:
+        if speaker != previous and previous is not None:
+            changes.add(at)
+        previous = speaker
+    return changes
+
+
+def _turn_at(turns, offset: int) -> tuple[float | None, str | None]:
+    """The start time and speaker in force at a character offset of a passage."""
+    start = speaker = None
+    for at, turn_start, turn_speaker in turns:
+        if at > offset and start is not None:
+            break
+        start = turn_start if turn_start is not None else start
+        speaker = turn_speaker if at <= offset or speaker is None else speaker
+    return start, speaker
+
+
+def deep_link(urls: Sequence[str], start: float | None) -> str | None:
+    """The episode's link, to the moment when the transcript is timed: YouTube t=, audio #t=."""
+    if not urls:
+        return None
+    if start is None:
+        return urls[0]
+    seconds = int(start)
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.hostname in _YOUTUBE_HOSTS:
+            query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"] + [("t", str(seconds))]
+            return urlunsplit(parts._replace(query=urlencode(query)))
+    for url in urls:
+        if urlsplit(url).path.lower().endswith(_AUDIO_SUFFIXES):
+            return f"{url.split('#')[0]}#t={seconds}"
+    return urls[0]
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance between two short strings, giving up (limit + 1) once past `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def quote_passage(episode: Episode, passage: Passage) -> Hit:
+    """A passage as a quote with nothing marked (for a random pick)."""
+    candidate = Candidate(
+        episode_id=episode.id,
+        podcast=episode.podcast,
+        title=episode.title,
+        published=episode.published,
+        urls=episode.urls,
+        turns=passage.turns,
+        text=passage.text,
+        word_start=passage.word_start,
+        word_end=passage.word_end,
+        score=0.0,
+    )
+    return to_hit(candidate, Matcher(ParsedQuery(), ()))

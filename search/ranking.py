@@ -1,0 +1,125 @@
+"""ParsedQuery -> tantivy query: BM25 over passages, exact words first, sound-alike names after.
+
+Each query word matches its exact term; a rare word (a name, most likely) also matches words that
+sound like it, scored lower, so exact matches rank above the misspellings of speech recognition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import tantivy
+from tantivy import Occur, Query
+
+from search.analyzer import MIN_SOUND_KEY
+from search.query import ParsedQuery, QueryWord
+
+# A word found in fewer passages than this share of the index counts as rare (a likely name).
+RARE_SHARE = 0.002
+RARE_MIN = 25
+SOUND_BOOST = 0.5
+FUZZY_BOOST = 0.6
+# Words of the query that stand together in a passage, in order, earn this much more.
+NEAR_BOOST = 1.5
+NEAR_SLOP = 2
+MAX_NEAR_WORDS = 12
+
+
+def day_number(day: date | None) -> int:
+    """A date as the integer 20240913 (0 when unknown): how the index stores and filters dates."""
+    return day.year * 10000 + day.month * 100 + day.day if day else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The tantivy query, and which query terms were rare enough to match their sound-alikes."""
+
+    query: Query
+    rare_terms: frozenset[str]
+
+
+def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: ParsedQuery) -> Plan | None:
+    """The tantivy query for a parsed query, or None when there is nothing to search for."""
+    if not parsed.words:
+        return None
+    rare_below = max(RARE_MIN, searcher.num_docs * RARE_SHARE)
+    words = _distinct(parsed.words)
+    rare = frozenset(w.term for w in words if searcher.doc_freq("text", w.term) < rare_below)
+    scoring = [(Occur.Should, _word_query(schema, w, w.term in rare, searcher)) for w in words]
+    near = _near_query(schema, parsed.words)
+    if near is not None:
+        scoring.append((Occur.Should, near))
+    required = [_phrase(schema, phrase, slop=0) for phrase in parsed.phrases]
+    # Filters narrow without scoring; alone, a filter must not let passages without a word match.
+    required += [Query.const_score_query(q, 0.0) for q in _filters(schema, parsed)]
+    if not required:
+        return Plan(Query.boolean_query(scoring), rare)
+    clauses = [(Occur.Must, Query.boolean_query(scoring)), *((Occur.Must, q) for q in required)]
+    return Plan(Query.boolean_query(clauses), rare)
+
+
+def explain_empty(parsed: ParsedQuery, searched: bool = False) -> str:
+    """Why a search has no quotes to show, in words for the person who asked."""
+    if searched:
+        advice = "Check the spelling, or try fewer or different words"
+        if parsed.has_filters:
+            advice += ", or loosen the date or episode filter"
+        return f"Nothing matched. {advice}."
+    if parsed.had_words:
+        return "Those words are too common to search for. Add a more specific word or two."
+    if parsed.has_filters:
+        return "Add a few words to search for, as well as the filter."
+    return "Type a few words you remember from an episode."
+
+
+def _distinct(words: list[QueryWord]) -> list[QueryWord]:
+    seen: dict[str, QueryWord] = {}
+    for word in words:
+        seen.setdefault(word.term, word)
+    return list(seen.values())
+
+
+def _word_query(schema: tantivy.Schema, word: QueryWord, rare: bool, searcher: tantivy.Searcher) -> Query:
+    exact = Query.term_query(schema, "text", word.term)
+    if not rare:
+        return exact
+    alternatives = [exact, *_sound_alikes(schema, word)]
+    if len(word.term) >= 5 and searcher.doc_freq("text", word.term) == 0:
+        distance = 1 if len(word.term) < 8 else 2
+        typo = Query.fuzzy_term_query(schema, "text", word.term, distance=distance)
+        alternatives.append(Query.boost_query(typo, FUZZY_BOOST))
+    return Query.disjunction_max_query(alternatives) if len(alternatives) > 1 else exact
+
+
+def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
+    if len(word.sound) < MIN_SOUND_KEY:
+        return []
+    same = Query.boost_query(Query.term_query(schema, "sound", word.sound), SOUND_BOOST)
+    if len(word.sound) < 4:
+        return [same]
+    close = Query.fuzzy_term_query(schema, "sound", word.sound, distance=1)
+    return [same, Query.boost_query(close, FUZZY_BOOST * SOUND_BOOST)]
+
+
+def _near_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query | None:
+    """Reward passages where the query's words stand close together, as typed."""
+    if not 2 <= len(words) <= MAX_NEAR_WORDS:
+        return None
+    return Query.boost_query(_phrase(schema, words, slop=NEAR_SLOP), NEAR_BOOST)
+
+
+def _phrase(schema: tantivy.Schema, words: list[QueryWord], slop: int) -> Query:
+    if len(words) == 1:
+        return Query.term_query(schema, "text", words[0].term)
+    first = words[0].position
+    return Query.phrase_query(schema, "text", [(w.position - first, w.term) for w in words], slop=slop)
+
+
+def _filters(schema: tantivy.Schema, parsed: ParsedQuery) -> list[Query]:
+    filters = [Query.term_query(schema, "title", term) for term in parsed.episode]
+    if parsed.after or parsed.before:
+        low = day_number(parsed.after) if parsed.after else 1
+        high = day_number(parsed.before) if parsed.before else 99991231
+        filters.append(Query.range_query(schema, "day", tantivy.FieldType.Integer, low, high))
+    return filters

@@ -1,0 +1,169 @@
+"""The tantivy index: incremental adds and replacements, ranking, phrases, filters, names, odd queries."""
+
+from datetime import date
+
+import pytest
+
+from search.index import QuoteIndex
+from search.models import Episode, Segment
+
+
+def _episode(episode_id: str, text: str, **meta) -> Episode:
+    defaults = dict(podcast="Test Cast", title=f"Episode {episode_id}", published=date(2024, 1, 1))
+    defaults.update(meta)
+    return Episode(id=episode_id, segments=(Segment(text),), **defaults)
+
+
+FILLER = " ".join(f"People talked about ordinary things number {i} for a while." for i in range(40))
+
+
+@pytest.fixture
+def index() -> QuoteIndex:
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes(
+        [
+            _episode("war", FILLER + " The storm shadow missiles were sent by Britain. " + FILLER,
+                     title="Missiles over the border", published=date(2024, 9, 13)),
+            _episode("talks", FILLER + " Whitkoff went to Moscow to meet the president. " + FILLER
+                     + " Later Witkoff said the talks were useful. " + FILLER,
+                     title="Bizarre negotiations", published=date(2025, 12, 1)),
+            _episode("play", FILLER + " The whole thing is theater, kabuki theater, nothing more. " + FILLER,
+                     title="Theater of war", published=date(2023, 5, 2)),
+        ]
+    )
+    return idx
+
+
+def _episodes(result) -> list[str]:
+    return [q.episode_id for q in result.quotes]
+
+
+def test_best_match_comes_first_with_the_words_marked(index):
+    result = index.search("storm shadow")
+    first = result.quotes[0]
+    assert first.episode_id == "war"
+    marked = [first.text[a:b] for a, b in first.highlights]
+    assert marked == ["storm", "shadow"]
+    assert first.published == date(2024, 9, 13)
+    assert first.episode_title == "Missiles over the border"
+
+
+def test_exact_name_ranks_above_its_misspellings_and_both_are_found(index):
+    result = index.search("Witkoff", limit=5)
+    assert _episodes(result)[:2] == ["talks", "talks"]
+    first, second = result.quotes[:2]
+    assert "Witkoff" in [first.text[a:b] for a, b in first.highlights]
+    assert "Whitkoff" in [second.text[a:b] for a, b in second.highlights]
+    assert first.score > second.score
+
+
+def test_misspelt_query_finds_the_correct_name():
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes([_episode("k8s", FILLER + " We deployed it all on Kubernetes last year. " + FILLER)])
+    assert _episodes(idx.search("Kubernetis deployed")) == ["k8s"]
+
+
+def test_quoted_phrase_must_match_in_order(index):
+    assert _episodes(index.search('"kabuki theater"')) == ["play"]
+    assert index.search('"nothing kabuki"').quotes == ()
+
+
+def test_date_filters_are_inclusive(index):
+    assert _episodes(index.search("missiles after:2024-09-13")) == ["war"]
+    assert index.search("missiles before:2024-09-12").quotes == ()
+    assert set(_episodes(index.search("talks after:2025-01-01 before:2025-12-31"))) == {"talks"}
+
+
+def test_episode_filter_matches_title_words(index):
+    assert set(_episodes(index.search("theater episode:bizarre"))) <= {"talks"}
+    assert _episodes(index.search('kabuki episode:"theater of war"')) == ["play"]
+    assert index.search("kabuki episode:negotiations").quotes == ()
+
+
+def test_replacing_an_episode_leaves_one_copy(index):
+    before = index.passage_count()
+    index.replace_episodes([_episode("war", FILLER + " Now it says cruise missiles instead. " + FILLER)])
+    assert index.search('"storm shadow"').quotes == ()
+    assert _episodes(index.search('"cruise missiles"')) == ["war"]
+    assert index.passage_count() <= before + 2
+
+
+def test_adding_an_episode_is_incremental(index):
+    index.replace_episodes([_episode("new", FILLER + " A brand new zeppelin story. " + FILLER)])
+    assert _episodes(index.search("zeppelin")) == ["new"]
+    assert _episodes(index.search('"kabuki theater"')) == ["play"], "older episodes are still there"
+
+
+def test_removing_an_episode(index):
+    index.remove_episodes(["play"])
+    assert index.search("kabuki").quotes == ()
+
+
+def test_at_most_two_quotes_per_episode_and_never_the_same_moment_twice():
+    idx = QuoteIndex.in_memory()
+    text = " ".join(f"Topic {i}: the gadget works well again and again today." for i in range(200))
+    idx.replace_episodes([_episode("one", text)])
+    result = idx.search("gadget", limit=10)
+    assert len(result.quotes) == 2
+
+
+def test_paging_continues_without_repeats():
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes([_episode(f"ep{i}", FILLER + f" The gadget {i} works. " + FILLER) for i in range(7)])
+    first, second = idx.search("gadget", limit=3), idx.search("gadget", limit=3, offset=3)
+    assert first.has_more and second.has_more
+    assert len(set(_episodes(first)) | set(_episodes(second))) == 6
+    last = idx.search("gadget", limit=3, offset=6)
+    assert len(last.quotes) == 1 and not last.has_more
+
+
+@pytest.mark.parametrize(
+    "query, says",
+    [
+        ("", "Type a few words"),
+        ("   ", "Type a few words"),
+        ("?!... ---", "Type a few words"),
+        ('AND ( ) " * : ^ ~', "too common"),
+        ("the and of to", "too common"),
+        ("zzqx", "Nothing matched"),
+        ("after:yesterday missiles", "after: needs a date"),
+        ("after:2024-01-01", "Add a few words"),
+    ],
+)
+def test_odd_queries_get_a_message_not_an_error(index, query, says):
+    result = index.search(query)
+    assert result.quotes == ()
+    assert says in result.message
+
+
+def test_a_5000_character_query_is_shortened_and_still_answers(index):
+    result = index.search("storm shadow " + "blah " * 1000)
+    assert result.message and "long" in result.message
+    assert _episodes(result)[0] == "war"
+
+
+def test_timed_transcripts_link_to_the_moment():
+    idx = QuoteIndex.in_memory()
+    segments = (Segment(FILLER, start=0.0, speaker="Ann"), Segment("The zeppelin landed at noon.", 754.0, "Bob"),
+                Segment(FILLER, start=800.0, speaker="Ann"))
+    idx.replace_episodes([Episode("t", "Cast", "Timed", None, ("https://cdn.example/t.mp3",), None, segments)])
+    quote = idx.search("zeppelin").quotes[0]
+    assert quote.start_seconds == 754.0
+    assert quote.speaker == "Bob"
+    assert quote.url == "https://cdn.example/t.mp3#t=754"
+
+
+def test_episodes_without_urls_get_no_link(index):
+    assert index.search("storm shadow").quotes[0].url is None
+
+
+def test_index_on_disk_survives_reopening(tmp_path):
+    QuoteIndex.open(tmp_path).replace_episodes([_episode("disk", FILLER + " A zeppelin. " + FILLER)])
+    assert _episodes(QuoteIndex.open(tmp_path).search("zeppelin")) == ["disk"]
+
+
+def test_a_reader_sees_what_another_writer_committed(tmp_path):
+    reader, writer = QuoteIndex.open(tmp_path), QuoteIndex.open(tmp_path)
+    assert reader.search("zeppelin").quotes == ()
+    writer.replace_episodes([_episode("later", FILLER + " A zeppelin. " + FILLER)])
+    assert _episodes(reader.search("zeppelin")) == ["later"]
