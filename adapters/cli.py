@@ -197,3 +197,7 @@ async def _reindex(args: argparse.Namespace, settings: Settings) -> int:
         stats = await library.stats()
     print(f"reindexed {count} episodes, {stats['passages']} passages", file=sys.stderr)
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

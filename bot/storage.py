@@ -87,12 +87,14 @@ class Storage:
             db = await aiosqlite.connect(path)
         except (OSError, aiosqlite.Error) as error:
             raise StorageError(f"cannot open the database {path}: {error}") from error
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
-        created = await _migrate(db)
-        return cls(db, created)
+        try:
+            return cls(db, await _prepare(db))
+        except aiosqlite.Error as error:
+            await db.close()
+            raise StorageError(f"cannot use the database {path}: {error}") from error
+        except BaseException:
+            await db.close()
+            raise
 
     async def close(self) -> None:
         """Close the connection."""
@@ -113,6 +115,7 @@ class Storage:
     async def save_episode(self, record: EpisodeRecord) -> None:
         """Store an episode and its segments, replacing any earlier version, in one transaction."""
         episode = record.episode
+        words = sum(len(s.text.split()) for s in episode.segments)
         try:
             await self._db.execute("BEGIN IMMEDIATE")
             podcast_id = await self._podcast_id(episode.podcast)
@@ -124,7 +127,7 @@ class Storage:
                 (
                     episode.id, podcast_id, episode.title, _iso(episode.published), episode.duration,
                     json.dumps(list(episode.urls)), record.source, record.format,
-                    sum(len(s.text.split()) for s in episode.segments), record.fingerprint, _now(),
+                    words, record.fingerprint, _now(),
                 ),
             )
             await self._db.executemany(
@@ -227,6 +230,15 @@ class Storage:
     async def _all(self, sql: str, *args: object) -> Sequence[aiosqlite.Row]:
         async with self._db.execute(sql, args) as cursor:
             return await cursor.fetchall()
+
+
+async def _prepare(db: aiosqlite.Connection) -> bool:
+    """Set the connection up and migrate; True when the database was new."""
+    db.row_factory = aiosqlite.Row
+    await db.execute("PRAGMA journal_mode=WAL")
+    await db.execute("PRAGMA foreign_keys=ON")
+    await db.execute("PRAGMA busy_timeout=5000")
+    return await _migrate(db)
 
 
 async def _migrate(db: aiosqlite.Connection) -> bool:

@@ -87,10 +87,28 @@ def sound_key(word: str) -> str:
     return lead + re.sub(r"(.)\1+", r"\1", consonants)
 
 
-def sound_keys(text: str) -> str:
-    """Sound keys of the name-like words of a text (capitalised, 4+ letters), space-separated."""
+def sound_keys(text: str) -> list[str]:
+    """Sound keys of the name-like words of a text (capitalised, 4+ letters)."""
     keys = (sound_key(m[0]) for m in WORD.finditer(text) if is_name_like(m[0]))
-    return " ".join(key for key in keys if len(key) >= MIN_SOUND_KEY)
+    return [key for key in keys if len(key) >= MIN_SOUND_KEY]
+
+
+@lru_cache(maxsize=200_000)
+def near_keys(key: str) -> tuple[str, ...]:
+    """The key with one sound dropped, each way: how a heard name gains or loses a sound.
+
+    Two keys are near when one is the other plus one sound ("wtkf", "wtklf"). Substitutions are
+    left out on purpose: the key's letter classes already absorb the usual ones, and the rest
+    mostly join unrelated names ("spln" for Zeppelin, "stln" for Stalin).
+    """
+    if len(key) <= MIN_SOUND_KEY:
+        return ()
+    return tuple(dict.fromkeys(key[:i] + key[i + 1 :] for i in range(len(key))))
+
+
+def sounds_near(key: str, wanted: str) -> bool:
+    """Whether a word's sound key equals a query word's, or differs by one added or dropped sound."""
+    return key == wanted or key in near_keys(wanted) or wanted in near_keys(key)
 
 
 def is_name_like(word: str) -> bool:

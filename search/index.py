@@ -10,7 +10,7 @@ from pathlib import Path
 
 import tantivy
 
-from search.analyzer import ANALYZER_NAME, build_analyzer, sound_keys
+from search.analyzer import ANALYZER_NAME, build_analyzer, near_keys, sound_keys
 from search.errors import QueryError, SearchIndexError
 from search.models import Episode, Passage, SearchResult
 from search.passages import build_passages
@@ -30,6 +30,7 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("episode_id", stored=True, tokenizer_name="raw")
     builder.add_text_field("text", stored=True, tokenizer_name=ANALYZER_NAME)
     builder.add_text_field("sound", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("sound_near", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("title", stored=True, tokenizer_name=ANALYZER_NAME)
     builder.add_text_field("podcast", stored=True, tokenizer_name="raw")
     builder.add_integer_field("day", stored=True, indexed=True, fast=True)
@@ -108,7 +109,9 @@ class QuoteIndex:
         doc = tantivy.Document()
         doc.add_text("episode_id", episode.id)
         doc.add_text("text", passage.text)
-        doc.add_text("sound", sound_keys(passage.text))
+        keys = sound_keys(passage.text)
+        doc.add_text("sound", " ".join(keys))
+        doc.add_text("sound_near", " ".join(near for key in keys for near in near_keys(key)))
         doc.add_text("title", episode.title)
         doc.add_text("podcast", episode.podcast)
         doc.add_integer("day", day_number(episode.published))

@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import tantivy
 
-from search.analyzer import MIN_SOUND_KEY, WORD, is_name_like, sound_key, term_of
+from search.analyzer import MIN_SOUND_KEY, WORD, is_name_like, sound_key, sounds_near, term_of
 from search.models import Episode, Hit, Passage
 from search.passages import sentence_spans
-from search.query import ParsedQuery
+from search.query import ParsedQuery, QueryWord
 
 MAX_QUOTE_CHARS = 400
 ELLIPSIS = "…"
@@ -93,13 +93,10 @@ class Matcher:
         return term in self.terms or any(self._sounds_alike(word, term, w) for w in self.rare)
 
     @staticmethod
-    def _sounds_alike(word: str, term: str, wanted) -> bool:
-        if len(term) >= 5 and edit_distance(term, wanted.term, 2) <= (1 if len(term) < 8 else 2):
+    def _sounds_alike(word: str, term: str, wanted: QueryWord) -> bool:
+        if len(term) >= 6 and edit_distance(term, wanted.term, 2) <= (1 if len(term) < 10 else 2):
             return True
-        if not is_name_like(word) or len(wanted.sound) < MIN_SOUND_KEY:
-            return False
-        allowed = 0 if len(wanted.sound) < 4 else 1
-        return edit_distance(sound_key(word), wanted.sound, allowed) <= allowed
+        return is_name_like(word) and len(wanted.sound) >= MIN_SOUND_KEY and sounds_near(sound_key(word), wanted.sound)
 
 
 def to_hit(candidate: Candidate, matcher: Matcher) -> Hit:

@@ -12,13 +12,14 @@ from datetime import date
 import tantivy
 from tantivy import Occur, Query
 
-from search.analyzer import MIN_SOUND_KEY
+from search.analyzer import MIN_SOUND_KEY, near_keys
 from search.query import ParsedQuery, QueryWord
 
 # A word found in fewer passages than this share of the index counts as rare (a likely name).
 RARE_SHARE = 0.002
 RARE_MIN = 25
 SOUND_BOOST = 0.5
+NEAR_SOUND_BOOST = 0.3
 FUZZY_BOOST = 0.6
 # Words of the query that stand together in a passage, in order, earn this much more.
 NEAR_BOOST = 1.5
@@ -85,21 +86,22 @@ def _word_query(schema: tantivy.Schema, word: QueryWord, rare: bool, searcher: t
     if not rare:
         return exact
     alternatives = [exact, *_sound_alikes(schema, word)]
-    if len(word.term) >= 5 and searcher.doc_freq("text", word.term) == 0:
-        distance = 1 if len(word.term) < 8 else 2
+    if len(word.term) >= 6 and searcher.doc_freq("text", word.term) == 0:
+        distance = 1 if len(word.term) < 10 else 2
         typo = Query.fuzzy_term_query(schema, "text", word.term, distance=distance)
         alternatives.append(Query.boost_query(typo, FUZZY_BOOST))
     return Query.disjunction_max_query(alternatives) if len(alternatives) > 1 else exact
 
 
 def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
+    """Passages with a name that sounds like the word, or like it with one sound more or less."""
     if len(word.sound) < MIN_SOUND_KEY:
         return []
     same = Query.boost_query(Query.term_query(schema, "sound", word.sound), SOUND_BOOST)
-    if len(word.sound) < 4:
-        return [same]
-    close = Query.fuzzy_term_query(schema, "sound", word.sound, distance=1)
-    return [same, Query.boost_query(close, FUZZY_BOOST * SOUND_BOOST)]
+    near = [Query.term_query(schema, "sound_near", word.sound)]
+    if near_keys(word.sound):
+        near.append(Query.term_set_query(schema, "sound", list(near_keys(word.sound))))
+    return [same, *(Query.boost_query(q, NEAR_SOUND_BOOST) for q in near)]
 
 
 def _near_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query | None:

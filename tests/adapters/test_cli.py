@@ -1,0 +1,139 @@
+"""The `podquote` command line over the seed corpus: the foundation issue's acceptance checks."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.cli import main
+from tests.conftest import DECEMBER_2025, ROOT, SEPTEMBER_2024
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("PODQUOTE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("PODQUOTE_SEEDS", raising=False)
+    return tmp_path
+
+
+def _json(capsys, *args) -> dict:
+    assert main(["quote", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_storm_shadow_first_quote_is_from_the_uk_missiles_episode_with_the_words_marked(env, capsys):
+    result = _json(capsys, "storm", "shadow")
+    first = result["quotes"][0]
+    assert first["episode_title"] == "UK missiles ready to strike Russia. Putin warns US/UK"
+    assert first["published"] == "2024-09-13"
+    marked = [first["text"][a:b].lower() for a, b in first["highlights"]]
+    assert "storm" in marked and any(m.startswith("shadow") for m in marked)
+
+
+def test_witkoff_moscow_finds_the_december_2025_episode(env, capsys):
+    result = _json(capsys, "Witkoff", "Moscow")
+    assert result["quotes"][0]["episode_id"] == DECEMBER_2025
+    assert result["quotes"][0]["published"] == "2025-12-01"
+
+
+def test_quoted_phrase_finds_kabuki_theater(env, capsys):
+    result = _json(capsys, '"kabuki theater"')
+    assert result["quotes"] and all("kabuki theater" in q["text"].lower() for q in result["quotes"])
+
+
+def test_nothing_matched_says_so_and_exits_0(env, capsys):
+    assert main(["quote", "zzqx"]) == 0
+    assert "Nothing matched" in capsys.readouterr().out
+
+
+def test_json_has_the_documented_shape(env, capsys):
+    result = _json(capsys, "--limit", "2", "missiles")
+    assert set(result) == {"query", "total", "message", "quotes"}
+    assert len(result["quotes"]) == 2
+    assert set(result["quotes"][0]) == {
+        "podcast", "episode_id", "episode_title", "published", "url", "start_seconds", "speaker",
+        "text", "highlights", "score",
+    }
+    assert result["quotes"][0]["url"] is None, "the seeds have no URL and none is invented"
+
+
+def test_batch_writes_one_json_object_per_query(env, capsys, tmp_path):
+    batch = tmp_path / "queries.txt"
+    batch.write_text("storm shadow\nzzqx\n\nWitkoff\n")
+    assert main(["quote", "--batch", str(batch)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["query"] for line in lines] == ["storm shadow", "zzqx", "", "Witkoff"]
+    assert lines[0]["quotes"][0]["episode_id"] == SEPTEMBER_2024
+    assert lines[1]["quotes"] == [] and lines[2]["message"]
+
+
+def test_readable_output_marks_words_and_names_the_episode(env, capsys):
+    assert main(["quote", "storm", "shadow"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. “") and "**" in out
+    assert "UK missiles ready to strike Russia" in out and "13 Sep 2024" in out
+
+
+def test_episodes_and_stats(env, capsys):
+    assert main(["episodes"]) == 0
+    listing = capsys.readouterr().out
+    assert listing.index("Bizarre negotiations") < listing.index("UK missiles")
+    assert main(["stats"]) == 0
+    stats = dict(line.split(": ") for line in capsys.readouterr().out.splitlines())
+    assert stats["episodes"] == "2" and int(stats["passages"]) > 100 and int(stats["words"]) > 12000
+    assert int(stats["index_bytes"]) > 0
+
+
+def test_ingest_reports_each_failure_and_exits_non_zero(env, capsys, tmp_path):
+    good = tmp_path / "good.srt"
+    good.write_text("1\n00:00:01,000 --> 00:00:03,000\nThe zeppelin came back over the hills.\n")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    assert main(["ingest", str(good), str(bad), "--podcast", "Airships"]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: " in err and "binary" in err
+    assert "1 ingested" in err and "1 failed" in err
+    assert main(["quote", "--json", "zeppelin"]) == 0
+    assert json.loads(capsys.readouterr().out)["quotes"][0]["podcast"] == "Airships"
+
+
+def test_ingest_with_title_and_date_flags(env, capsys, tmp_path):
+    path = tmp_path / "ep.srt"
+    path.write_text("1\n00:00:01,000 --> 00:00:03,000\nA zeppelin over the sea.\n")
+    assert main(["ingest", str(path), "--title", "Airships", "--date", "2020-02-02", "--url",
+                 "https://www.youtube.com/watch?v=z"]) == 0
+    capsys.readouterr()
+    quote = _json(capsys, "zeppelin")["quotes"][0]
+    assert (quote["episode_title"], quote["published"]) == ("Airships", "2020-02-02")
+    assert quote["url"] == "https://www.youtube.com/watch?v=z&t=1"
+
+
+def test_a_bad_date_flag_is_one_clear_line(env, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["ingest", str(tmp_path), "--date", "last tuesday"])
+    assert exit_info.value.code == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_reindex_keeps_answers(env, capsys):
+    assert main(["reindex"]) == 0
+    capsys.readouterr()
+    assert _json(capsys, "storm", "shadow")["quotes"][0]["episode_id"] == SEPTEMBER_2024
+
+
+def test_console_mode_answers_commands_from_stdin(tmp_path):
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data")}
+    for name in ("TELEGRAM_TOKEN", "DISCORD_TOKEN", "PODQUOTE_SEEDS"):
+        environment.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"], input="/quote storm shadow\n/latest\nhello\n",
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "**storm shadows**" in done.stdout.lower()
+    assert "Latest episodes (2):" in done.stdout
+    assert "Commands start with /" in done.stdout
+    assert "Traceback" not in done.stderr

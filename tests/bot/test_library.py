@@ -1,0 +1,135 @@
+"""The library: seeding, ingesting real files, re-ingest, replacement, failures, index sync."""
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from bot.config import Settings
+from bot.ingest import Metadata
+from bot.library import Library
+from tests.conftest import DECEMBER_2025, SEEDS, SEPTEMBER_2024
+
+VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Ann>The zeppelin floated over the harbour at dawn.
+
+00:01:05.500 --> 00:01:09.000
+<v Bob>Nobody expected a zeppelin in this town.
+"""
+
+
+def _write(folder: Path, name: str, text: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+async def test_a_new_data_directory_is_seeded_with_the_manifest_metadata(library):
+    episodes = await library.episodes(10)
+    assert [(e.id, e.title, e.published) for e in episodes] == [
+        (DECEMBER_2025, "Bizarre negotiations and intel back channels", date(2025, 12, 1)),
+        (SEPTEMBER_2024, "UK missiles ready to strike Russia. Putin warns US/UK", date(2024, 9, 13)),
+    ]
+    assert all(e.podcast == "The Duran Podcast" and e.urls == () for e in episodes)
+
+
+async def test_an_empty_seeds_setting_turns_seeding_off(tmp_path):
+    library = await Library.open(Settings(data_dir=tmp_path / "data", seeds_dir=None))
+    assert await library.episodes(10) == []
+    await library.close()
+
+
+async def test_seeds_are_not_ingested_again_into_a_used_data_directory(settings, tmp_path):
+    first = await Library.open(settings)
+    await first.close()
+    seeds = tmp_path / "more-seeds"
+    shutil.copytree(SEEDS, seeds)
+    _write(seeds, "extra.vtt", VTT)
+    again = await Library.open(Settings(data_dir=settings.data_dir, seeds_dir=seeds))
+    assert len(await again.episodes(10)) == 2
+    await again.close()
+
+
+async def test_ingesting_the_same_file_again_changes_nothing(library, tmp_path):
+    path = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    first = await library.ingest([path], Metadata(podcast="Airships", title="Zeppelins"))
+    again = await library.ingest([path], Metadata(podcast="Airships", title="Zeppelins"))
+    assert (first.added, again.added, again.replaced, again.unchanged) == (1, 0, 0, 1)
+    assert (await library.stats())["episodes"] == 3
+    assert len(library.search("zeppelin", limit=10).quotes) == 1
+
+
+async def test_a_changed_file_replaces_its_episode(library, tmp_path):
+    path = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    await library.ingest([path])
+    _write(tmp_path / "in", "zeppelin.vtt", VTT.replace("zeppelin", "blimp"))
+    report = await library.ingest([path])
+    assert report.replaced == 1
+    assert library.search("zeppelin").quotes == ()
+    assert library.search("blimp").quotes[0].episode_id == report.episode_ids[0]
+    assert (await library.stats())["episodes"] == 3
+
+
+async def test_timed_files_keep_start_times_and_speakers(library, tmp_path):
+    path = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    await library.ingest([path], Metadata(urls=("https://cdn.example/z.mp3",)))
+    quote = library.search("nobody expected").quotes[0]
+    assert (quote.start_seconds, quote.speaker) == (65.5, "Bob")
+    assert quote.url == "https://cdn.example/z.mp3#t=65"
+
+
+async def test_a_bad_file_is_reported_and_the_rest_of_the_batch_goes_in(library, tmp_path):
+    folder = tmp_path / "batch"
+    _write(folder, "good.vtt", VTT)
+    _write(folder, "empty.txt", "")
+    _write(folder, "image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
+    _write(folder, "latin1.txt", "Caf\xe9 cr\xe8me ".encode("latin-1") * 20)
+    _write(folder, "truncated.json", '{"version": "1.0.0", "segments": [{"startTime": 1, "body": "hel')
+    before = await library.stats()
+    report = await library.ingest([folder])
+    assert report.added == 1
+    assert sorted(p.name for p, _ in report.failed) == ["empty.txt", "image.png", "latin1.txt", "truncated.json"]
+    assert all(reason for _, reason in report.failed)
+    after = await library.stats()
+    assert after["episodes"] == before["episodes"] + 1
+    assert "1 failed" not in report.summary() and "4 failed" in report.summary()
+
+
+async def test_a_manifest_beside_the_files_gives_their_metadata(library, tmp_path):
+    folder = tmp_path / "show"
+    _write(folder, "ep1.vtt", VTT)
+    _write(folder, "manifest.toml", '["ep1.vtt"]\npodcast = "Airships"\ntitle = "Up high"\n'
+           'published = 2021-06-01\nurls = ["https://youtu.be/xyz"]\n')
+    await library.ingest([folder])
+    quote = library.search("harbour").quotes[0]
+    assert (quote.podcast, quote.episode_title, quote.published) == ("Airships", "Up high", date(2021, 6, 1))
+    assert quote.url == "https://youtu.be/xyz?t=1"
+
+
+async def test_a_csv_manifest_in_a_parent_folder_works_too(library, tmp_path):
+    root = tmp_path / "corpus"
+    _write(root / "show", "ep-7.vtt", VTT)
+    _write(root, "episodes.csv", "path,show,title,url,first_seen\nshow/ep-7.vtt,Airships,Airships #7,"
+           "https://example.com/7,2019-03-04\n")
+    await library.ingest([root])
+    quote = library.search("harbour").quotes[0]
+    assert (quote.podcast, quote.episode_title, quote.url) == ("Airships", "Airships #7", "https://example.com/7")
+
+
+async def test_the_index_catches_up_with_the_database_after_it_is_lost(settings):
+    library = await Library.open(settings)
+    await library.close()
+    for folder in settings.data_dir.glob("index-v*"):
+        shutil.rmtree(folder)
+    reopened = await Library.open(settings)
+    assert reopened.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
+    await reopened.close()
+
+
+async def test_reindex_rebuilds_the_same_index(library):
+    before = (await library.stats())["passages"]
+    assert await library.reindex() == 2
+    assert (await library.stats())["passages"] == before
+    assert library.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
