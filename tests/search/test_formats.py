@@ -1,0 +1,549 @@
+"""Transcript formats: detection from content, parsing each format, refusing broken files."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import random
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from search.errors import TranscriptError
+from search.formats import detect_format, parse_transcript
+from search.formats._text import chunk_words, parse_timestamp, remove_stage_notes
+from search.formats.archivefm import parse_duration
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+FIXTURES = ROOT / "tests" / "fixtures" / "transcripts"
+
+
+def fixture(name: str) -> bytes:
+    """Bytes of a fixture file."""
+    return (FIXTURES / name).read_bytes()
+
+
+def parse_fixture(name: str):
+    """Parse a fixture file, passing its name as the real caller would."""
+    return parse_transcript(fixture(name), name)
+
+
+def all_text(transcript) -> str:
+    """Every segment's text joined by spaces."""
+    return " ".join(segment.text for segment in transcript.segments)
+
+
+def assert_clean_segments(transcript) -> None:
+    """Every segment's text is non-empty, stripped and has no runs of whitespace."""
+    assert transcript.segments
+    for segment in transcript.segments:
+        assert segment.text
+        assert segment.text == " ".join(segment.text.split())
+
+
+def refusal(data: bytes, name: str = "") -> str:
+    """The message of the TranscriptError parsing `data` raises."""
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(data, name)
+    return str(caught.value)
+
+
+# --- the two seed files ------------------------------------------------------------------------
+
+
+def test_podscripts_seed_metadata():
+    transcript = parse_transcript((SEEDS / "000_2522e9545a44e52d.txt").read_bytes())
+    assert transcript.format == "podscripts"
+    assert transcript.podcast == "The Duran Podcast"
+    assert transcript.title == "Bizarre negotiations and intel back channels"
+    assert transcript.published == date(2025, 12, 1)
+    assert transcript.description.startswith("Bizarre negotiations and intel back channels")
+
+
+def test_podscripts_seed_joins_wrapped_lines_into_sentences():
+    transcript = parse_transcript((SEEDS / "000_2522e9545a44e52d.txt").read_bytes())
+    text = all_text(transcript)
+    assert_clean_segments(transcript)
+    assert text.startswith("All right, Alexander, let's talk about the diplomacy")
+    # Each of these sentences is hard-wrapped over two lines in the file.
+    assert (
+        "took place over the weekend in Florida between the United States and Ukraine." in text
+    )
+    assert "And now it's Umerov, who's the chief negotiator, who is also implicated." in text
+    assert "Allegedly he's implicated in some of this corruption, Nabu investigation" in text
+    assert text.endswith("There's a link in the description box down below. Take care.")
+    assert "Discussion (0)" not in text and "Episode Date" not in text
+    assert 60 <= len(transcript.segments) <= 400
+    assert all(segment.start is None for segment in transcript.segments)
+    # Every segment ends a sentence: chunks never cut one in half.
+    assert all(segment.text[-1] in ".?!" for segment in transcript.segments)
+
+
+def test_archivefm_seed():
+    transcript = parse_transcript((SEEDS / "003_e6d2948ca99f10f8.txt").read_bytes())
+    assert transcript.format == "archivefm"
+    assert transcript.podcast == "The Duran Podcast"
+    assert transcript.title == "UK missiles ready to strike Russia. Putin warns US/UK"
+    assert transcript.duration == 45 * 60
+    assert transcript.published == date(2024, 9, 13)
+    assert transcript.description is None
+    text = all_text(transcript)
+    assert_clean_segments(transcript)
+    assert "[Music]" not in text and "Music" not in text
+    assert text.startswith("All right, Alexander, let's talk about what is happening")
+    assert "Blinken has just returned from Kiev and Blinken said" in text
+    assert text.endswith("like the t-shirts we are wearing today in this video. Take care.")
+    assert "Duration" not in text and "mp3" not in text
+    assert 60 <= len(transcript.segments) <= 400
+
+
+# --- WebVTT ------------------------------------------------------------------------------------
+
+
+def test_webvtt_voices_tags_entities_and_blocks():
+    transcript = parse_fixture("interview.vtt")
+    assert transcript.format == "webvtt"
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (1.0, "Alice", "Welcome to the show & thanks for listening."),
+        (4.5, "Bob", "It's great to be here."),
+        (4.5, "Alice", "Let's begin."),
+        (62.0, None, "We agreed that 3 > 2 and more."),
+    ]
+    text = all_text(transcript)
+    for leftover in ("STYLE", "REGION", "NOTE", "intro", "align", "::cue", "<", "&"):
+        assert leftover not in text.replace("& thanks", "")
+
+
+def test_webvtt_youtube_rolling_captions_keep_each_word_once_with_first_time():
+    transcript = parse_fixture("youtube_autocaptions.vtt")
+    spoken = (
+        "so today we're going to talk about rolling captions & how they repeat every line"
+        " and then it ends"
+    )
+    assert all_text(transcript).split() == spoken.split()
+    assert [(s.start, s.text) for s in transcript.segments] == [
+        (0.0, "so today we're going to talk"),
+        (2.879, "about rolling captions & how"),
+        (5.759, "they repeat every line"),
+        (10.01, "and then it ends"),
+    ]
+
+
+def test_webvtt_genuine_repeats_in_new_cues_are_kept():
+    data = (
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nNo.\n\n"
+        b"00:00:02.000 --> 00:00:03.000\nI said no\nand I meant it.\n"
+    )
+    transcript = parse_transcript(data)
+    assert [s.text for s in transcript.segments] == ["No.", "I said no and I meant it."]
+
+
+# --- SRT ---------------------------------------------------------------------------------------
+
+
+def test_srt_cues_tags_and_speaker_labels():
+    transcript = parse_fixture("episode.srt")
+    assert transcript.format == "srt"
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (1.0, None, "Hello and welcome to the programme."),
+        (4.5, "HOST", "Today we talk about rivers."),
+        (6.5, None, "- Are you sure? - Quite sure."),
+        (70.25, None, "That's all, folks."),
+    ]
+
+
+# --- Podcasting 2.0 JSON -----------------------------------------------------------------------
+
+
+def test_json_word_level_segments_are_merged_into_sentences():
+    transcript = parse_fixture("word_level.json")
+    assert transcript.format == "json"
+    segments = transcript.segments
+    assert [(s.start, s.speaker, s.text) for s in segments[:3]] == [
+        (0.5, "Alice", "Hello and welcome."),
+        (1.7, "Alice", "Today we talk about rivers?"),
+        (4.1, "Bob", "Thanks for having me!"),
+    ]
+    # A 35-word run without punctuation is cut after 30 words.
+    assert [len(s.text.split()) for s in segments[3:]] == [30, 5]
+    assert segments[3].start == 5.7
+    assert segments[4].text == "a chat reply either way"
+    words = json.loads(fixture("word_level.json"))["segments"]
+    # Every entry is kept; the lone "?" is glued to the word before it.
+    assert len(all_text(transcript).split()) == len(words) - 1
+
+
+def test_json_without_segments_list_is_unknown_format():
+    assert refusal(b'{"version": "1.0.0", "segments": "none"}').startswith("unknown format")
+    assert refusal(b'{"segments": [1, 2, 3]}').startswith("unknown format")
+    assert refusal(b'{"name": "Alice", "items": [1, 2]}') == "unknown format"
+    assert refusal(b'[{"body": "hello"}]') == "unknown format"
+
+
+@pytest.mark.parametrize("cut", [10, 40, 77, 150, 400, 1000, -2])
+def test_truncated_json_transcript(cut):
+    data = fixture("word_level.json")
+    assert refusal(data[:cut], "x.json") == "truncated JSON transcript"
+
+
+def test_malformed_json_transcript_names_the_place():
+    message = refusal(b'{"segments": [{"body": "hi"},, {"body": "there"}]}')
+    assert message == "malformed JSON transcript (line 1, column 30)"
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+
+def test_html_cite_time_paragraphs():
+    transcript = parse_fixture("episode.html")
+    assert transcript.format == "html"
+    assert transcript.title == "Episode 12: Rivers"
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (0.0, "Alice", "Welcome to the show & thanks for joining."),
+        (5.0, "Bob", "Glad to be here. Really glad."),
+        (5.0, "Bob", "It\u2019s been a while."),
+        (3723.0, "Alice", "Let's wrap up there."),
+    ]
+    assert "not speech" not in all_text(transcript)
+    assert "color" not in all_text(transcript)
+
+
+def test_html_plain_paragraphs():
+    transcript = parse_fixture("paragraphs.html")
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (None, None, "First paragraph of a transcript without speakers or times."),
+        (None, None, "Second paragraph, wrapped over two lines."),
+    ]
+
+
+# --- Markdown (real Changelog excerpt) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def changelog():
+    """The parsed Changelog excerpt."""
+    return parse_fixture("changelog_go-time-90_excerpt.md")
+
+
+def segment_starting(transcript, prefix: str):
+    """The one segment whose text starts with `prefix`."""
+    found = [s for s in transcript.segments if s.text.startswith(prefix)]
+    assert len(found) == 1, prefix
+    return found[0]
+
+
+def test_markdown_speakers_and_format(changelog):
+    assert changelog.format == "markdown"
+    assert_clean_segments(changelog)
+    assert {s.speaker for s in changelog.segments} == {
+        "Jaana Dogan",
+        "Mat Ryer",
+        "Johnny Boursiquot",
+    }
+    # A paragraph without a label continues the previous speaker's turn.
+    assert segment_starting(changelog, "I find that useful").speaker == "Johnny Boursiquot"
+
+
+def test_markdown_start_is_the_last_timestamp_at_or_before(changelog):
+    assert segment_starting(changelog, "Yeah, one of the best parts").start is None
+    assert segment_starting(changelog, "We mentioned go test.").start == 22 * 60 + 49
+    assert segment_starting(changelog, "There's also another little feature").start == 1369
+    assert segment_starting(changelog, "Okay, I want to also mention").start == 42 * 60 + 54
+    assert segment_starting(changelog, "Yeah. And Fatih Arslan").start == 48 * 60 + 13
+    assert segment_starting(changelog, "Yeah, so all the pprof tools").start == 3601.11
+    starts = [s.start for s in changelog.segments if s.start is not None]
+    assert starts == sorted(starts)
+
+
+def test_markdown_markup_breaks_and_notes_are_removed(changelog):
+    text = all_text(changelog)
+    assert "Break" not in text
+    assert "laughter" not in text
+    assert "We'll figure it out in a couple of weeks." in text
+    assert "I personally like Go Report Card, which" in text
+    assert "He has this go-tools repo, Staticcheck tool" in text
+    assert "naming the file with _test.go at the end" in text
+    for leftover in ("\\", "**", "](", "`", "[", "]"):
+        assert leftover not in text, leftover
+    assert not re.search(r"\d\d:\d\d", text)
+
+
+def test_markdown_inline_forms():
+    data = (
+        "# Episode 7\n\n**Ann Lee**: \\[00:01:02.5\\] I *really* mean it \\[laughs\\].\n"
+        "Still Ann, on a wrapped line.\n\n**Bob:** See [the docs](https://example.com) "
+        "&amp; \\*stars\\*.\n\n**Break:** \\[05:00\\] Sponsor words we drop.\n\n"
+        "Nobody speaks here yet.\n"
+    ).encode()
+    transcript = parse_transcript(data, "ep7.md")
+    assert transcript.title == "Episode 7"
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (62.5, "Ann Lee", "I really mean it . Still Ann, on a wrapped line."),
+        (62.5, "Bob", "See the docs & *stars*."),
+        (300.0, None, "Nobody speaks here yet."),
+    ]
+
+
+# --- plain text --------------------------------------------------------------------------------
+
+
+def test_plain_text_with_speaker_labels_and_stamps():
+    transcript = parse_fixture("labelled.txt")
+    assert transcript.format == "text"
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (5.0, "Alice", "Welcome back to the show."),
+        (5.0, "Bob", "Thanks, Alice. It's good to be back and to see everyone again."),
+        (62.0, "Alice", "Let's talk about gardens."),
+        (62.0, "Bob", "Sure I love gardens. I grow tomatoes every summer."),
+        (62.0, "Bob", "They never ripen in time, though."),
+    ]
+
+
+def test_plain_prose_paragraphs():
+    transcript = parse_fixture("prose.txt")
+    assert transcript.format == "text"
+    assert [s.text for s in transcript.segments] == [
+        "This is a transcript that somebody typed up without any speaker labels or timestamps. "
+        "The lines were wrapped by a text editor, so a sentence can run over several lines and "
+        "must be joined back together.",
+        "A second paragraph starts after a blank line. It is short.",
+    ]
+    assert all(s.start is None and s.speaker is None for s in transcript.segments)
+
+
+# --- detection comes from content --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("interview.vtt", "webvtt"),
+        ("youtube_autocaptions.vtt", "webvtt"),
+        ("episode.srt", "srt"),
+        ("word_level.json", "json"),
+        ("episode.html", "html"),
+        ("paragraphs.html", "html"),
+        ("changelog_go-time-90_excerpt.md", "markdown"),
+        ("labelled.txt", "text"),
+        ("prose.txt", "text"),
+    ],
+)
+def test_detect_format_from_content(name, expected):
+    assert detect_format(fixture(name).decode()) == expected
+
+
+@pytest.mark.parametrize("misleading_name", ["x.txt", "x.srt", "x.md", "x.json", ""])
+def test_file_name_does_not_decide_the_format(misleading_name):
+    assert parse_transcript(fixture("interview.vtt"), misleading_name).format == "webvtt"
+    assert parse_transcript(fixture("episode.srt"), misleading_name).format == "srt"
+
+
+def test_prose_named_vtt_is_still_text_and_csv_named_md_still_unknown():
+    assert parse_transcript(fixture("prose.txt"), "talk.vtt").format == "text"
+    assert refusal(b"a,b,c\n1,2,3\n4,5,6\n7,8,9\n", "table.md") == "unknown format"
+
+
+def test_file_name_breaks_a_tie_between_formats_that_both_fit():
+    # Dotted times, no header, no cue numbers: a WebVTT body or a sloppy SRT file.
+    headerless = b"00:00:01.000 --> 00:00:02.000\n<v Ann>Hello there.\n"
+    assert parse_transcript(headerless).format == "webvtt"
+    assert parse_transcript(headerless, "clip.vtt").segments[0].speaker == "Ann"
+    srt = parse_transcript(headerless, "clip.srt")
+    assert srt.format == "srt"
+    assert srt.segments[0].text == "Hello there."
+
+
+# --- encodings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_bom_is_accepted(encoding):
+    text = fixture("episode.srt").decode()
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    transcript = parse_transcript(bom + text.encode(encoding))
+    assert transcript.format == "srt"
+    assert transcript.segments[1].text == "Today we talk about rivers."
+
+
+def test_utf8_bom_is_accepted():
+    transcript = parse_transcript(codecs.BOM_UTF8 + fixture("interview.vtt"))
+    assert transcript.format == "webvtt"
+    assert len(transcript.segments) == 4
+
+
+def test_timing_line_without_spaces_around_the_arrow():
+    transcript = parse_transcript(b"1\n00:00:01,000-->00:00:02,000\nTight arrows.\n")
+    assert [(s.start, s.text) for s in transcript.segments] == [(1.0, "Tight arrows.")]
+
+
+def test_windows_line_ends_are_accepted():
+    transcript = parse_transcript(fixture("episode.srt").replace(b"\n", b"\r\n"))
+    assert transcript.segments[0].text == "Hello and welcome to the programme."
+
+
+# --- broken inputs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"   \n\t \r\n", codecs.BOM_UTF8, codecs.BOM_UTF8 + b"\n\n"]
+)
+def test_empty_files(data):
+    assert refusal(data) == "empty file"
+
+
+def test_png_is_a_binary_file():
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
+    assert refusal(png, "transcript.txt") == "binary file (PNG image)"
+
+
+def test_nul_bytes_make_a_binary_file():
+    assert refusal(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\x00there\n") == "binary file"
+
+
+def test_mostly_control_bytes_make_a_binary_file():
+    assert refusal(bytes(range(1, 32)) * 20) == "binary file"
+
+
+def test_invalid_utf8_names_byte_and_offset():
+    assert refusal(b"Hello there, this is \xff text") == "not valid UTF-8 (byte 0xff at offset 21)"
+    latin1 = "Caf\u00e9 talk: we spoke at length about caf\u00e9s.".encode("latin-1")
+    assert refusal(latin1) == "not valid UTF-8 (byte 0xe9 at offset 3)"
+    # The offset counts from the start of the file, BOM included.
+    assert refusal(codecs.BOM_UTF8 + b"ab\xc3") == "not valid UTF-8 (byte 0xc3 at offset 5)"
+
+
+def test_invalid_utf8_error_keeps_its_cause():
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(b"abc \xff")
+    assert isinstance(caught.value.__cause__, UnicodeDecodeError)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"name,age,city\nAlice,30,Paris\nBob,25,Rome\nCarol,41,Oslo\n",
+        b'<?xml version="1.0"?>\n<note><to>Tove</to><from>Jani</from>'
+        b"<body>Don't forget me this weekend, and bring the long list of things.</body></note>",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>A show</title></channel></rss>',
+        b'{"name": "Alice", "items": [1, 2, 3]}',
+        b"just five words here ok",
+        b"x8#k2!q9 zz$$ 0x1f 77@@ ~~~~ 123 456 789 %% ^^ && ** ((",
+    ],
+    ids=["csv", "xml-note", "rss", "json-object", "too-short", "symbols"],
+)
+def test_unknown_formats(data):
+    assert refusal(data) == "unknown format"
+
+
+def test_random_bytes_never_parse():
+    generator = random.Random(1234)
+    for _ in range(50):
+        data = bytes(generator.randrange(256) for _ in range(300))
+        message = refusal(data)
+        assert message.startswith(("binary file", "not valid UTF-8", "unknown format"))
+
+
+def test_random_valid_utf8_text_is_unknown():
+    generator = random.Random(99)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789+/=!#%&"
+    for _ in range(20):
+        data = "".join(generator.choice(alphabet) for _ in range(400)).encode()
+        assert refusal(data) == "unknown format"
+
+
+FIXTURE_NAMES = sorted(path.name for path in FIXTURES.iterdir() if path.name != "README.md")
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_any_cut_or_damaged_fixture_parses_or_raises_transcript_error(name):
+    data = fixture(name)
+    for cut in range(0, len(data), 11):
+        for variant in (data[:cut], data[:cut] + data[cut + 5:], data[:cut] + b"\xff"):
+            try:
+                transcript = parse_transcript(variant, name)
+            except TranscriptError:
+                continue
+            assert_clean_segments(transcript)
+
+
+def test_truncated_vtt_drops_the_cut_final_cue():
+    data = (
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nFirst words.\n\n"
+        b"00:00:03.000 --> 00:00:04.000\nSecond words.\n\n00:00:05.000 --> 00:0"
+    )
+    transcript = parse_transcript(data)
+    assert [(s.start, s.text) for s in transcript.segments] == [
+        (1.0, "First words."),
+        (3.0, "Second words."),
+    ]
+
+
+def test_truncated_srt_drops_the_cut_final_cue():
+    data = fixture("episode.srt") + b"\n5\n00:01:20,0"
+    transcript = parse_transcript(data)
+    assert [s.start for s in transcript.segments] == [1.0, 4.5, 6.5, 70.25]
+
+
+def test_vtt_cut_before_any_whole_cue_has_no_text():
+    assert refusal(b"WEBVTT\n\n00:00:01.000 --> 00:00") == "no transcript text found"
+
+
+def test_bad_timing_line_in_the_middle_is_rejected():
+    data = (
+        b"1\n00:00:01,000 --> 00:00:02,000\nOne.\n\n2\n00:00:0x,000 --> 00:00:04,000\nTwo.\n\n"
+        b"3\n00:00:05,000 --> 00:00:06,000\nThree.\n"
+    )
+    assert refusal(data) == "bad cue timing line: '00:00:0x,000 --> 00:00:04,000'"
+
+
+def test_files_with_only_stage_notes_have_no_text():
+    assert refusal(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n[Music]\n") == (
+        "no transcript text found"
+    )
+    assert refusal(b"<html><body><p>[Applause]</p></body></html>") == "no transcript text found"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("01:46", 106.0),
+        ("1:02:03", 3723.0),
+        ("01:02:03.45", 3723.45),
+        ("00:00:01,500", 1.5),
+        ("0:05", 5.0),
+        ("100:00", 6000.0),
+        ("1:2", None),
+        ("abc", None),
+    ],
+)
+def test_parse_timestamp(text, seconds):
+    assert parse_timestamp(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("45m", 2700), ("1h 2m", 3720), ("1h", 3600), ("2m 5s", 125), ("", None), ("soon", None)],
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+def test_remove_stage_notes_keeps_spoken_parentheses():
+    text = "[Music] So (if you can remember) it was \\[laughter\\] fine (inaudible) [Applause]"
+    assert " ".join(remove_stage_notes(text).split()) == "So (if you can remember) it was fine"
+
+
+def test_chunk_words_cuts_long_text_at_sentence_ends():
+    sentence = "This sentence has exactly eight words in it."
+    chunks = chunk_words(" ".join([sentence] * 30))
+    assert all(chunk.endswith("in it.") for chunk in chunks)
+    assert all(40 <= len(chunk.split()) <= 80 for chunk in chunks)
+    assert " ".join(chunks) == " ".join([sentence] * 30)
+    run_on = " ".join(f"word{i}" for i in range(200))
+    assert [len(chunk.split()) for chunk in chunk_words(run_on)] == [80, 80, 40]
