@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.library import Library
 from bot.models import ChatRef, EpisodesReply, QuoteReply, Reply, TextReply
+from bot.storage import ALL_FEEDS
 from search.analyzer import term_of
 
 QUOTES_PER_PAGE = 3
@@ -26,7 +27,11 @@ DESCRIPTIONS = {
     "latest": "The newest episodes",
     "episodes": "All episodes, page by page",
     "help": "What this bot does and how to ask",
+    "subscribe": "Get a message here when a new episode comes out",
+    "unsubscribe": "Stop the new-episode messages",
+    "subscriptions": "What this chat is subscribed to",
 }
+NOT_ALLOWED = "Only this chat's administrators can change its subscriptions."
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +65,54 @@ class Commands:
             "episodes": self.episodes,
             "help": self.help,
         }
+        self._chat_handlers: dict[str, Callable[[str, ChatRef], Awaitable[Reply]]] = {
+            "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe,
+            "subscriptions": self.subscriptions,
+        }
 
     async def handle(self, text: str, chat: ChatRef | None = None) -> Reply | None:
         """The reply to a line a person typed; None when it isn't a command at all."""
         command = parse_command(text)
         if command is None:
             return None
+        if command.name in self._chat_handlers and chat is not None:
+            return await self._chat_handlers[command.name](command.args, chat)
         handler = self._handlers.get(command.name)
         if handler is None:
             return TextReply(f"I don't know /{command.name}. Send /help to see what I can do.")
         return await handler(command.args)
+
+    async def subscribe(self, args: str, chat: ChatRef) -> TextReply:
+        """Subscribe the chat to new-episode notices (of every feed; or of the feed named)."""
+        if not chat.can_manage:
+            return TextReply(NOT_ALLOWED)
+        feed = args.strip() or ALL_FEEDS
+        added = await self.library.storage.subscribe(chat.platform, chat.chat_id, feed)
+        if not added:
+            return TextReply("This chat is already subscribed. /unsubscribe stops the notices.")
+        return TextReply("Subscribed: this chat will get a message when a new episode comes out.")
+
+    async def unsubscribe(self, args: str, chat: ChatRef) -> TextReply:
+        """Stop the chat's notices (of every feed; or of the feed named)."""
+        if not chat.can_manage:
+            return TextReply(NOT_ALLOWED)
+        removed = await self.library.storage.unsubscribe(chat.platform, chat.chat_id, args.strip() or None)
+        if not removed:
+            return TextReply("This chat wasn't subscribed.")
+        return TextReply("Unsubscribed: no more new-episode messages here.")
+
+    async def subscriptions(self, args: str, chat: ChatRef) -> TextReply:
+        """What this chat is subscribed to."""
+        found = await self.library.storage.subscriptions(chat.platform, chat.chat_id)
+        if not found:
+            return TextReply("This chat has no subscriptions. /subscribe to hear of new episodes.")
+        lines = ["This chat gets new-episode messages for:"]
+        for sub in found:
+            name = "every podcast of this bot" if sub.feed == ALL_FEEDS else sub.feed
+            broken = f" (not delivered: {sub.broken_reason})" if sub.status == "broken" else ""
+            lines.append(f"- {name}{broken}")
+        return TextReply("\n".join(lines))
 
     async def quote(self, args: str, offset: int = 0) -> QuoteReply:
         """The best quotes for the words, a page at a time."""

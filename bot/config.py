@@ -51,19 +51,54 @@ class Settings:
     data_dir: Path = Path("data")
     seeds_dir: Path | None = DEFAULT_SEEDS
     telegram_token: Secret | None = None
+    # Where the Telegram Bot API lives; tests point it at a stand-in server on 127.0.0.1.
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: Secret | None = None
     discord_token: Secret | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    discord_guild_id: int | None = None
+    # The operator's own accounts: "telegram:123", "discord:456" (or bare ids, for both).
+    admins: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read settings from environment variables (PODQUOTE_DATA_DIR, PODQUOTE_SEEDS, tokens)."""
         env = os.environ if env is None else env
         seeds = env.get("PODQUOTE_SEEDS")
+        defaults = cls()
         return cls(
             data_dir=Path(env.get("PODQUOTE_DATA_DIR") or "data"),
             seeds_dir=DEFAULT_SEEDS if seeds is None else (Path(seeds) if seeds.strip() else None),
             telegram_token=read_secret(env, "TELEGRAM_TOKEN"),
+            telegram_api_url=env.get("TELEGRAM_API_URL") or defaults.telegram_api_url,
+            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
+            telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or defaults.telegram_webhook_listen,
+            telegram_webhook_port=_integer(env, "TELEGRAM_WEBHOOK_PORT", defaults.telegram_webhook_port),
+            telegram_webhook_secret=read_secret(env, "TELEGRAM_WEBHOOK_SECRET"),
             discord_token=read_secret(env, "DISCORD_TOKEN"),
+            discord_api_url=env.get("DISCORD_API_URL") or defaults.discord_api_url,
+            discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
+            discord_guild_id=_integer(env, "DISCORD_GUILD_ID", None),
+            admins=frozenset(env.get("PODQUOTE_ADMINS", "").replace(",", " ").split()),
         )
+
+    def is_admin(self, platform: str, user_id: str) -> bool:
+        """Whether a platform's user is one of the operator's own accounts."""
+        return f"{platform}:{user_id}" in self.admins or user_id in self.admins
+
+
+def _integer(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}: must be a whole number, not {value!r}") from None
 
 
 def read_secret(env: Mapping[str, str], name: str) -> Secret | None:

@@ -18,6 +18,9 @@ class ChatRef:
     platform: str
     chat_id: str
     user_id: str | None = None
+    # Whether this person may change the chat's settings (subscriptions): the adapter decides,
+    # from the platform's own notion (Telegram chat administrators, Discord Manage Server).
+    can_manage: bool = False
 
 
 @dataclass(frozen=True, slots=True)

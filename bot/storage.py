@@ -52,8 +52,21 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE subscriptions (
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        feed TEXT NOT NULL DEFAULT '*',
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'broken')),
+        broken_reason TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform, chat_id, feed)
+    ) WITHOUT ROWID;
+    """,
 )
 
+ALL_FEEDS = "*"
+_SUBSCRIPTION_COLUMNS = "platform, chat_id, feed, status, broken_reason"
 _EPISODE_COLUMNS = "e.id, p.name, e.title, e.published, e.urls, e.duration, e.words"
 _NEWEST_FIRST = "ORDER BY e.published IS NULL, e.published DESC, e.added_at DESC, e.id"
 
@@ -70,6 +83,17 @@ class EpisodeRecord:
     source: str
     format: str
     fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A chat or channel that wants new-episode notices of a feed ('*': every feed)."""
+
+    platform: str
+    chat_id: str
+    feed: str
+    status: str
+    broken_reason: str | None
 
 
 class Storage:
@@ -204,6 +228,61 @@ class Storage:
             " (SELECT coalesce(sum(words), 0) FROM episodes)"
         )
         return {"episodes": row[0], "segments": row[1], "words": row[2]}
+
+    # Subscriptions: (platform, chat, feed); feed '*' means every feed of the bot.
+
+    async def subscribe(self, platform: str, chat_id: str, feed: str = ALL_FEEDS) -> bool:
+        """Subscribe a chat (again, if it was broken); False when it already was, and active."""
+        cursor = await self._db.execute(
+            "INSERT INTO subscriptions (platform, chat_id, feed, created_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET status = 'active', broken_reason = NULL WHERE status != 'active'",
+            (platform, chat_id, feed, _now()),
+        )
+        await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def unsubscribe(self, platform: str, chat_id: str, feed: str | None = None) -> int:
+        """Remove a chat's subscription to one feed, or to all of them; how many were removed."""
+        sql = "DELETE FROM subscriptions WHERE platform = ? AND chat_id = ?"
+        args: tuple[str, ...] = (platform, chat_id)
+        if feed is not None:
+            sql, args = sql + " AND feed = ?", (*args, feed)
+        cursor = await self._db.execute(sql, args)
+        await self._db.commit()
+        return cursor.rowcount
+
+    async def subscriptions(self, platform: str, chat_id: str | None = None) -> list[Subscription]:
+        """A platform's subscriptions, or one chat's."""
+        sql = f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE platform = ?"
+        args: tuple[str, ...] = (platform,)
+        if chat_id is not None:
+            sql, args = sql + " AND chat_id = ?", (*args, chat_id)
+        return [Subscription(*row) for row in await self._all(sql + " ORDER BY chat_id, feed", *args)]
+
+    async def subscribers(self, feed: str) -> list[Subscription]:
+        """The active subscriptions that a new episode of this feed goes to."""
+        rows = await self._all(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions"
+            " WHERE status = 'active' AND feed IN (?, ?) ORDER BY platform, chat_id",
+            feed, ALL_FEEDS,
+        )
+        return [Subscription(*row) for row in rows]
+
+    async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """A chat changed its id (a Telegram group became a supergroup): its subscriptions follow."""
+        await self._db.execute(
+            "UPDATE OR REPLACE subscriptions SET chat_id = ? WHERE platform = ? AND chat_id = ?",
+            (new_chat_id, platform, old_chat_id),
+        )
+        await self._db.commit()
+
+    async def mark_broken(self, platform: str, chat_id: str, reason: str) -> None:
+        """Keep a subscription that can't be delivered, marked broken with the reason."""
+        await self._db.execute(
+            "UPDATE subscriptions SET status = 'broken', broken_reason = ? WHERE platform = ? AND chat_id = ?",
+            (reason, platform, chat_id),
+        )
+        await self._db.commit()
 
     # Small state
 

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from bot.commands import EPISODES_PER_PAGE, Commands, parse_command
-from bot.models import EpisodesReply, QuoteReply, TextReply
+from bot.models import ChatRef, EpisodesReply, QuoteReply, TextReply
 from tests.conftest import DECEMBER_2025, SEPTEMBER_2024
 
 
@@ -98,3 +98,40 @@ async def test_unknown_commands_point_to_help(commands):
 
 async def test_plain_text_is_not_a_command(commands):
     assert await commands.handle("just chatting") is None
+
+
+ADMIN = ChatRef("telegram", "-100", "42", can_manage=True)
+MEMBER = ChatRef("telegram", "-100", "43", can_manage=False)
+
+
+async def test_subscribing_is_stored_and_listed(commands, library):
+    assert "Subscribed" in (await commands.handle("/subscribe", ADMIN)).text
+    assert "already" in (await commands.handle("/subscribe", ADMIN)).text
+    listing = (await commands.handle("/subscriptions", MEMBER)).text
+    assert "every podcast" in listing
+    subs = await library.storage.subscribers("any-feed")
+    assert [(s.platform, s.chat_id) for s in subs] == [("telegram", "-100")]
+
+
+async def test_only_those_who_may_manage_the_chat_change_subscriptions(commands, library):
+    assert "administrators" in (await commands.handle("/subscribe", MEMBER)).text
+    assert await library.storage.subscriptions("telegram") == []
+    await commands.handle("/subscribe", ADMIN)
+    assert "administrators" in (await commands.handle("/unsubscribe", MEMBER)).text
+    assert "Unsubscribed" in (await commands.handle("/unsubscribe", ADMIN)).text
+    assert "wasn't subscribed" in (await commands.handle("/unsubscribe", ADMIN)).text
+
+
+async def test_a_broken_subscription_is_shown_and_subscribing_again_repairs_it(commands, library):
+    await commands.handle("/subscribe", ADMIN)
+    await library.storage.mark_broken("telegram", "-100", "bot was kicked")
+    assert await library.storage.subscribers("*") == []
+    assert "bot was kicked" in (await commands.handle("/subscriptions", ADMIN)).text
+    assert "Subscribed" in (await commands.handle("/subscribe", ADMIN)).text
+    assert len(await library.storage.subscribers("*")) == 1
+
+
+async def test_a_chat_that_changes_id_keeps_its_subscriptions(commands, library):
+    await commands.handle("/subscribe", ADMIN)
+    await library.storage.move_chat("telegram", "-100", "-100999")
+    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == ["-100999"]

@@ -1,0 +1,52 @@
+"""The outbound port to a chat: one `send_notice`, and the neutral outcomes platforms' errors become."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from search.errors import PodquoteError
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeNotice:
+    """A new episode, as every platform announces it."""
+
+    episode_id: str
+    podcast: str
+    title: str
+    published: date | None
+    url: str | None
+    searchable: bool
+    example_query: str | None = None
+
+
+class DeliveryError(PodquoteError):
+    """A notice could not be delivered; the subclass says what to do about it."""
+
+
+class RetryLater(DeliveryError):
+    """A passing failure (flood wait, 429, 5xx, timeout): try again after `after` seconds."""
+
+    def __init__(self, reason: str, after: float = 30.0) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+class RecipientGone(DeliveryError):
+    """The chat can't be reached any more (blocked, kicked, deleted, no permission): stop sending."""
+
+
+class DeliveryFailed(DeliveryError):
+    """Anything else: the delivery failed, with this reason kept."""
+
+
+class Notifier(Protocol):
+    """Sends new-episode notices on one platform, translating its errors into DeliveryErrors."""
+
+    platform: str
+
+    async def send_notice(self, chat_id: str, notice: EpisodeNotice) -> None:
+        """Deliver one notice to one chat or channel; raise a DeliveryError subclass on failure."""
+        ...
