@@ -40,15 +40,19 @@ class TelegramService:
         self.settings = settings
         self.token = settings.telegram_token
         self.poll_timeout = poll_timeout
+        self._redactor = TokenRedactor(self.token)
+        self._redactor.install()  # before the bot is built: it logs its URLs, token included, at DEBUG
         self.application = build_application(settings, self.token)
         self.handlers = TelegramHandlers(commands, library.storage, flood or FloodControl())
         self.handlers.install(self.application)
         self.notifier = TelegramNotifier(self.application.bot, library.storage)
-        self._redactor = TokenRedactor(self.token)
+
+    def __repr__(self) -> str:
+        # python-telegram-bot's own reprs of the Bot and the Application show the token: never ours.
+        return f"TelegramService(token={self.token.masked()})"
 
     async def start(self) -> None:
         """Connect, register the command menu, then poll for updates (or listen for the webhook's)."""
-        logging.getLogger("httpx").addFilter(self._redactor)
         try:
             await self.application.initialize()
         except InvalidToken:
@@ -80,7 +84,7 @@ class TelegramService:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
-        logging.getLogger("httpx").removeFilter(self._redactor)
+        self._redactor.remove()
 
 
 def build_application(settings: Settings, token: Secret) -> Application:
@@ -102,11 +106,24 @@ def command_menu() -> list[BotCommand]:
 
 
 class TokenRedactor(logging.Filter):
-    """Blanks the token out of log records: httpx logs every request's URL, and the URL holds the token."""
+    """Blanks the token out of log records: the request URLs that httpx and the Bot log hold the token."""
+
+    # A logger's filters see only the records logged on that very logger, so each is named.
+    LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
 
     def __init__(self, token: Secret) -> None:
         super().__init__()
         self._token = token
+
+    def install(self) -> None:
+        """Start redacting the loggers that log URLs."""
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def remove(self) -> None:
+        """Stop redacting."""
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record with the token replaced; never drop it."""

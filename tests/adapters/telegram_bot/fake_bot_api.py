@@ -206,6 +206,7 @@ class FakeBotApi:
     async def _get_updates(self, params: dict) -> list[dict]:
         """Long polling: the updates from `offset` on, waiting up to `timeout` seconds for one to come."""
         self.polls += 1
+        self._poke()
         offset = int(params.get("offset") or 0)
         self.updates = [u for u in self.updates if u["update_id"] >= offset]
         deadline = time.monotonic() + float(params.get("timeout") or 0)
