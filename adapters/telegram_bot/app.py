@@ -6,7 +6,14 @@ import logging
 
 from telegram import Chat, ChatMember, InlineQueryResultsButton, Message, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, InlineQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from adapters.common import shorten
 from adapters.telegram_bot.flood import FloodControl, Verdict
@@ -87,7 +94,7 @@ class TelegramHandlers:
         return ChatRef(PLATFORM, str(message.chat.id), str(user.id) if user else None, can_manage)
 
     async def _can_manage(self, message: Message, context: Context) -> bool:
-        """In groups only administrators may; in a private chat the person may; channels only admins can post to."""
+        """Groups: administrators only. Private chats: the person. Channels: only admins can post there."""
         chat = message.chat
         if chat.type not in GROUPS:
             return True
@@ -123,7 +130,7 @@ class TelegramHandlers:
     # Page buttons
 
     async def on_page(self, update: Update, context: Context) -> None:
-        """◀ or ▶: show that page in the same message, if the presser asked and the button is still good."""
+        """◀ or ▶: that page, in the same message, if the presser asked and the button still works."""
         press = update.callback_query
         page = parse_page(press.data)
         if page is None or press.message is None:
@@ -151,7 +158,9 @@ class TelegramHandlers:
 
     async def _edit(self, update: Update, rendered: Rendered) -> None:
         try:
-            await update.callback_query.edit_message_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
+            await update.callback_query.edit_message_text(
+                rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS
+            )
         except BadRequest as error:
             if "message is not modified" not in error.message.lower():
                 raise  # a double press shows the same page again: nothing to do
@@ -159,7 +168,7 @@ class TelegramHandlers:
     # Inline mode
 
     async def on_inline(self, update: Update, context: Context) -> None:
-        """`@bot words` in any chat: quotes to pick from, paged by offset; with no words, the newest episodes."""
+        """`@bot words` in any chat: quotes to pick, paged by offset; with no words, the newest episodes."""
         inline = update.inline_query
         words = inline.query.strip()
         if not words:
@@ -170,27 +179,33 @@ class TelegramHandlers:
         offset = int(inline.offset) if inline.offset.isdigit() else 0
         reply = await self.commands.quote(words, offset=offset)
         more = str(offset + len(reply.quotes)) if reply.has_more else ""
-        hint = None if reply.quotes or offset else InlineQueryResultsButton(_nothing(reply), start_parameter="help")
+        nothing = not reply.quotes and not offset
+        hint = InlineQueryResultsButton(_nothing(reply), start_parameter="help") if nothing else None
         await inline.answer(inline_quotes(reply), cache_time=INLINE_CACHE, next_offset=more, button=hint)
 
     # Errors
 
     async def on_error(self, update: object, context: Context) -> None:
-        """The edge for errors: blocked → unsubscribe, moved → follow, ignorable → ignore, else apologise."""
-        error = context.error
+        """The edge for errors: blocked → unsubscribe, moved → follow, flood → log, else apologise."""
         chat = update.effective_chat if isinstance(update, Update) else None
-        chat_id = str(chat.id) if chat else None
+        if await self._settle(context.error, str(chat.id) if chat else None):
+            return
+        log.error("telegram update failed update=%s", _update_id(update), exc_info=context.error)
+        await self._apologise(update)
+
+    async def _settle(self, error: BaseException | None, chat_id: str | None) -> bool:
+        """Handle the errors that have a known remedy; False for the rest."""
         if isinstance(error, Forbidden) and chat_id:
             removed = await self.storage.unsubscribe(PLATFORM, chat_id)
-            log.info("telegram chat gone chat=%s subscriptions_removed=%d reason=%s", chat_id, removed, error.message)
+            log.info("telegram chat gone chat=%s unsubscribed=%d reason=%s", chat_id, removed, error.message)
         elif isinstance(error, ChatMigrated) and chat_id:
             await self.storage.move_chat(PLATFORM, chat_id, str(error.new_chat_id))
             log.info("telegram chat migrated old=%s new=%s", chat_id, error.new_chat_id)
         elif isinstance(error, RetryAfter):
             log.warning("telegram flood wait outlasted the retries: %s", error.message)
         else:
-            log.error("telegram update failed update=%s", _update_id(update), exc_info=error)
-            await self._apologise(update)
+            return False
+        return True
 
     async def _apologise(self, update: object) -> None:
         """Tell the person something went wrong, rather than leave them waiting."""

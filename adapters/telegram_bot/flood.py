@@ -29,7 +29,9 @@ class _Bucket:
 class FloodControl:
     """A token bucket per person: `burst` requests at once, then one every `every` seconds."""
 
-    def __init__(self, burst: int = 5, every: float = 3.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, burst: int = 5, every: float = 3.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.burst = burst
         self.every = every
         self.clock = clock

@@ -16,7 +16,9 @@ from bot.storage import Storage
 
 QUOTES = "q1"
 EPISODES = "e1"
-_DATA = re.compile(r"^(?P<kind>q1|e1):(?P<offset>\d{1,6}):(?P<asker>-?\d{1,20})(?::(?P<key>[A-Za-z0-9_-]{1,16}))?$")
+_DATA = re.compile(
+    r"^(?P<kind>q1|e1):(?P<offset>\d{1,6}):(?P<asker>-?\d{1,20})(?::(?P<key>[A-Za-z0-9_-]{1,16}))?$"
+)
 _STATE_PREFIX = "telegram.query."
 KEY_LENGTH = 12
 

@@ -137,7 +137,7 @@ def fit(build: Callable[[int], str]) -> str:
 def pager(
     offset: int, shown: int, per_page: int, has_more: bool, page_data: PageData | None
 ) -> InlineKeyboardMarkup | None:
-    """◀ ▶ buttons to the pages before and after this one; None when there are none, or no one may page."""
+    """◀ ▶ to the pages before and after this one; None when there are none, or no one may page."""
     if page_data is None:
         return None
     buttons = []

@@ -1,4 +1,4 @@
-"""The Telegram service `podquote run` starts: builds the Application, registers the menu, polls or listens."""
+"""The Telegram service that `podquote run` starts: the Application, its command menu, polling or webhook."""
 
 from __future__ import annotations
 

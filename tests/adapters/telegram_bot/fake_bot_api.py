@@ -39,7 +39,8 @@ def flood_wait(seconds: int) -> tuple[int, dict]:
 
 def migrated(new_chat_id: int) -> tuple[int, dict]:
     """400: the group became a supergroup with a new id."""
-    body = {"ok": False, "error_code": 400, "description": "Bad Request: group chat was upgraded to a supergroup chat"}
+    description = "Bad Request: group chat was upgraded to a supergroup chat"
+    body = {"ok": False, "error_code": 400, "description": description}
     return 400, body | {"parameters": {"migrate_to_chat_id": new_chat_id}}
 
 
@@ -142,7 +143,9 @@ class FakeBotApi:
         self._poke()
         return update_id
 
-    def fail(self, method: str, error: tuple[int, dict], times: int = 1, when: Callable[[dict], bool] | None = None) -> None:
+    def fail(
+        self, method: str, error: tuple[int, dict], times: int = 1, when: Callable[[dict], bool] | None = None
+    ) -> None:
         """Answer the next `times` calls of `method` (those `when` accepts) with an error."""
         status, body = error
         self.failures.append(Failure(method, status, body, times, when or (lambda params: True)))
@@ -188,7 +191,8 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            unauthorized = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            return web.json_response(unauthorized, status=401)
         method = request.match_info["method"]
         params = _decode(dict(await request.post()))
         if method == "getUpdates":
@@ -236,14 +240,16 @@ class FakeBotApi:
 
     def _message(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])
-        chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup", "first_name": "Someone", "title": "Chat"}
+        kind = "private" if chat_id > 0 else "supergroup"
+        chat = {"id": chat_id, "type": kind, "first_name": "Someone", "title": "Chat"}
         message_id = int(params.get("message_id") or next(self._message_ids))
-        return {"message_id": message_id, "date": int(time.time()), "chat": chat, "from": BOT_USER, "text": params["text"]}
+        now = int(time.time())
+        return {"message_id": message_id, "date": now, "chat": chat, "from": BOT_USER, "text": params["text"]}
 
     def _member(self, chat_id: int, user_id: int) -> dict:
         status = self.members.get((chat_id, user_id), "member")
         user = {"id": user_id, "is_bot": False, "first_name": "Someone"}
-        extra = ADMIN_RIGHTS if status == "administrator" else {"is_anonymous": False} if status == "creator" else {}
+        extra = {"administrator": ADMIN_RIGHTS, "creator": {"is_anonymous": False}}.get(status, {})
         return {"status": status, "user": user, **extra}
 
 

@@ -13,11 +13,26 @@ from bot.commands import NOT_ALLOWED, Commands
 from bot.ingest import Metadata
 from tests.adapters.telegram_bot.fake_bot_api import BOT_USER, not_modified
 from tests.adapters.telegram_bot.updates import (
-    ANN, BEN, BEN_PRIVATE, CHANNEL, FORUM, GROUP, PRIVATE, bot_message, edited, in_topic, inline, message, posted, pressed, said,
+    ANN,
+    BEN,
+    BEN_PRIVATE,
+    CHANNEL,
+    FORUM,
+    GROUP,
+    PRIVATE,
+    bot_message,
+    edited,
+    in_topic,
+    inline,
+    message,
+    posted,
+    pressed,
+    said,
 )
 from tests.conftest import FIXTURES
 
 UK_MISSILES = "UK missiles ready to strike Russia. Putin warns US/UK"
+BIZARRE = "Bizarre negotiations and intel back channels"
 MANY = "gardening weather"  # what the garden episodes all talk about: several pages of quotes
 
 
@@ -82,7 +97,8 @@ async def test_quote_links_the_episode_at_the_moment_said(chat, library):
     await library.ingest([FIXTURES / "transcripts" / "interview.vtt"], meta)
     sent = await chat.reply_to(said("/quote agreed"))
     assert "We <b>agreed</b> that 3 &gt; 2" in sent["text"]
-    assert '<a href="https://www.youtube.com/watch?v=abc123&amp;t=62">Interview &amp; friends</a>' in sent["text"]
+    linked = '<a href="https://www.youtube.com/watch?v=abc123&amp;t=62">Interview &amp; friends</a>'
+    assert linked in sent["text"]
     assert "· 1 May 2024 · 1:02" in sent["text"]
 
 
@@ -104,7 +120,7 @@ async def test_latest_lists_the_newest_episodes_first(chat):
     sent = await chat.reply_to(said("/latest"))
     lines = sent["text"].splitlines()
     assert lines[0] == "<b>Latest episodes</b> (2)"
-    assert lines[1].startswith("1. Bizarre negotiations and intel back channels · The Duran Podcast · 1 Dec 2025")
+    assert lines[1].startswith(f"1. {BIZARRE} · The Duran Podcast · 1 Dec 2025")
     assert lines[2].startswith(f"2. {UK_MISSILES}")
 
 
@@ -236,7 +252,7 @@ async def test_inline_query_offers_quotes_as_articles_paged_by_offset(chat, gard
 
 async def test_empty_inline_query_offers_the_newest_episodes_and_a_hint(chat):
     answer = (await chat.send(inline("  ")))[0]
-    assert [r["title"] for r in answer["results"]] == ["Bizarre negotiations and intel back channels", UK_MISSILES]
+    assert [r["title"] for r in answer["results"]] == [BIZARRE, UK_MISSILES]
     assert answer["button"]["start_parameter"] == "help"
 
 
@@ -295,22 +311,30 @@ def assert_balanced(html: str) -> None:
 
 # Odd updates
 
+STICKER = {
+    "file_id": "s1", "file_unique_id": "u1", "type": "regular",
+    "width": 512, "height": 512, "is_animated": False, "is_video": False,
+}
+PHOTO = {"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}
+ADDED_TO_GROUP = {
+    "chat": GROUP, "from": ANN, "date": 1,
+    "old_chat_member": {"status": "left", "user": BOT_USER},
+    "new_chat_member": {"status": "member", "user": BOT_USER},
+}
+
 
 @pytest.mark.parametrize(
     "update",
     [
         edited("/quote storm shadow"),
-        {"message": message(None, sticker={"file_id": "s1", "file_unique_id": "u1", "type": "regular",
-                                           "width": 512, "height": 512, "is_animated": False, "is_video": False})},
-        {"message": message(None, caption="/quote storm", photo=[{"file_id": "p1", "file_unique_id": "u2",
-                                                                   "width": 90, "height": 90}])},
+        {"message": message(None, sticker=STICKER)},
+        {"message": message(None, caption="/quote storm", photo=[PHOTO])},
         said("/quote@OtherBot storm shadow", GROUP),
         said("/frobnicate", GROUP),
         said("hello everyone", GROUP),
-        {"my_chat_member": {"chat": GROUP, "from": ANN, "date": 1, "old_chat_member": {"status": "left", "user": BOT_USER},
-                            "new_chat_member": {"status": "member", "user": BOT_USER}}},
+        {"my_chat_member": ADDED_TO_GROUP},
     ],
-    ids=["edited", "sticker", "photo-caption", "other-bot", "unknown-in-group", "group-chatter", "added-to-group"],
+    ids=["edited", "sticker", "photo-caption", "other-bot", "unknown-in-group", "group-chatter", "added"],
 )
 async def test_updates_that_need_no_answer_get_none_and_crash_nothing(chat, update, caplog):
     assert await chat.send(update) == []

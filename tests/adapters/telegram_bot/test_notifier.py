@@ -36,8 +36,9 @@ async def test_a_notice_is_sent_as_html_with_its_link_and_a_search_to_try(notifi
     sent = api.calls_of("sendMessage")[0]
     assert sent["chat_id"] == "1001" and sent["parse_mode"] == "HTML"
     assert sent["text"] == (
-        'New episode of <b>The &lt;Show&gt;</b>: <a href="https://example.com/ep42?a=1&amp;b=2">Storms &amp; shadows</a>'
-        " · 4 Mar 2025\nFind what was said in it: /quote storm shadow"
+        "New episode of <b>The &lt;Show&gt;</b>: "
+        '<a href="https://example.com/ep42?a=1&amp;b=2">Storms &amp; shadows</a> · 4 Mar 2025'
+        "\nFind what was said in it: /quote storm shadow"
     )
     assert sent["link_preview_options"] == {"is_disabled": True}
 

@@ -16,7 +16,8 @@ def hit(text: str, highlights=((0, 5),), title="Episode", url=None, start=None, 
 
 
 def test_a_quote_is_a_blockquote_with_bold_matches_and_its_source():
-    quote = hit("Storm shadows & more <b>", [(0, 5), (6, 13)], url="https://youtu.be/x?t=75", start=75, speaker="Alex")
+    url = "https://youtu.be/x?t=75"
+    quote = hit("Storm shadows & more <b>", [(0, 5), (6, 13)], url=url, start=75, speaker="Alex")
     assert quote_html(quote) == (
         "<blockquote><b>Storm shadows</b> &amp; more &lt;b&gt;</blockquote>\n"
         '— <a href="https://youtu.be/x?t=75">Episode</a> · Show · 13 Sep 2024 · Alex · 1:15'
@@ -29,7 +30,8 @@ def test_odd_or_overlong_links_are_left_out(url):
 
 
 def test_a_link_attribute_is_escaped():
-    assert link("T", 'https://x.example/?a="1"&b=<2>') == '<a href="https://x.example/?a=&quot;1&quot;&amp;b=&lt;2&gt;">T</a>'
+    escaped = '<a href="https://x.example/?a=&quot;1&quot;&amp;b=&lt;2&gt;">T</a>'
+    assert link("T", 'https://x.example/?a="1"&b=<2>') == escaped
 
 
 def test_clipping_keeps_only_the_highlights_inside_the_shortened_text():
@@ -58,14 +60,18 @@ def test_fit_gives_up_with_a_short_message_rather_than_an_oversized_one():
 
 def test_pager_buttons_point_to_the_previous_and_next_pages():
     keyboard = pager(3, 3, 3, True, lambda offset: f"page {offset}")
-    assert [(b.text, b.callback_data) for b in keyboard.inline_keyboard[0]] == [("◀", "page 0"), ("▶", "page 6")]
+    assert labels_and_data(keyboard) == [("◀", "page 0"), ("▶", "page 6")]
     assert pager(0, 3, 3, False, lambda offset: "x") is None
     assert pager(0, 3, 3, True, None) is None
 
 
 def test_the_last_short_page_goes_back_a_whole_page():
     keyboard = pager(9, 1, 3, False, lambda offset: str(offset))
-    assert [(b.text, b.callback_data) for b in keyboard.inline_keyboard[0]] == [("◀", "6")]
+    assert labels_and_data(keyboard) == [("◀", "6")]
+
+
+def labels_and_data(keyboard) -> list[tuple[str, str]]:
+    return [(b.text, b.callback_data) for b in keyboard.inline_keyboard[0]]
 
 
 def test_text_replies_are_escaped():
@@ -79,7 +85,8 @@ def test_an_empty_episode_list_says_so():
 def test_episode_lines_are_numbered_from_the_page_offset():
     episode = EpisodeInfo("e", "Show & Co", "A <title>", date(2025, 12, 1), ("https://x.example/e",), None, 10)
     text = render(EpisodesReply("Episodes", (episode,), 11, offset=10)).text
-    assert text == '<b>Episodes</b> (11)\n11. <a href="https://x.example/e">A &lt;title&gt;</a> · Show &amp; Co · 1 Dec 2025'
+    line = '11. <a href="https://x.example/e">A &lt;title&gt;</a> · Show &amp; Co · 1 Dec 2025'
+    assert text == f"<b>Episodes</b> (11)\n{line}"
 
 
 def test_inline_results_are_numbered_by_offset_and_carry_html_messages():

@@ -1,10 +1,9 @@
-"""The Telegram service: start-up (menu, polling or webhook), the token kept out of sight, the composition root."""
+"""The Telegram service: start-up (menu, polling or webhook), the token out of sight, the composition root."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import logging
 
 import aiohttp
 import pytest
@@ -34,7 +33,7 @@ async def test_the_composition_root_starts_telegram_only_with_a_token(telegram_s
     assert build_services(dataclasses.replace(telegram_settings, telegram_token=None), commands, library) == []
 
 
-async def test_a_rejected_token_is_a_clear_config_error_that_does_not_show_it(telegram_settings, library, caplog):
+async def test_a_rejected_token_is_a_clear_config_error_without_the_token(telegram_settings, library, caplog):
     wrong = "999999:WRONG-token-value"
     settings = dataclasses.replace(telegram_settings, telegram_token=Secret(wrong))
     service = TelegramService(settings, Commands(library), library)
@@ -96,7 +95,7 @@ async def test_webhook_posts_without_the_secret_are_rejected(webhook, api, secre
     assert len(api.calls_of("sendMessage")) == 1
 
 
-async def test_webhook_mode_without_a_configured_secret_makes_one_up(telegram_settings, library, api, unused_tcp_port):
+async def test_webhook_mode_without_a_secret_makes_one_up(telegram_settings, library, api, unused_tcp_port):
     settings = dataclasses.replace(
         telegram_settings, telegram_webhook_url="https://bot.example/tg",
         telegram_webhook_listen="127.0.0.1", telegram_webhook_port=unused_tcp_port,
@@ -107,4 +106,3 @@ async def test_webhook_mode_without_a_configured_secret_makes_one_up(telegram_se
         assert len(api.calls_of("setWebhook")[0]["secret_token"]) >= 32
     finally:
         await service.stop()
-    logging.getLogger(__name__).debug("stopped")

@@ -52,7 +52,7 @@ def edited(text: str, chat: dict = PRIVATE, user: dict = ANN) -> dict:
 
 def pressed(data: str | None, bot_message: dict, user: dict = ANN) -> dict:
     """A press of an inline button under one of the bot's messages."""
-    query = {"id": f"press-{next(_message_ids)}", "from": user, "chat_instance": "instance-1", "message": bot_message}
+    query = {"id": f"press-{next(_message_ids)}", "from": user, "chat_instance": "i1", "message": bot_message}
     return {"callback_query": query | ({"data": data} if data is not None else {})}
 
 
@@ -63,4 +63,5 @@ def bot_message(message_id: int, text: str = "quotes", chat: dict = PRIVATE) -> 
 
 def inline(query: str, offset: str = "", user: dict = ANN) -> dict:
     """Someone typing `@bot query` in any chat."""
-    return {"inline_query": {"id": f"inline-{next(_message_ids)}", "from": user, "query": query, "offset": offset}}
+    query_id = f"inline-{next(_message_ids)}"
+    return {"inline_query": {"id": query_id, "from": user, "query": query, "offset": offset}}
