@@ -18,7 +18,14 @@ from telegram.ext import (
 from adapters.common import shorten
 from adapters.telegram_bot.flood import FloodControl, Verdict
 from adapters.telegram_bot.paging import EPISODES, QUOTES, Page, SavedQueries, parse_page
-from adapters.telegram_bot.render import SEND_OPTIONS, Rendered, inline_episodes, inline_quotes, render
+from adapters.telegram_bot.render import (
+    MAX_OFFSET,
+    SEND_OPTIONS,
+    Rendered,
+    inline_episodes,
+    inline_quotes,
+    render,
+)
 from bot.commands import DESCRIPTIONS, Command, Commands, parse_command
 from bot.models import ChatRef, EpisodesReply, QuoteReply, Reply
 from bot.storage import Storage
@@ -33,7 +40,7 @@ TOO_FAST = "You're going a bit fast. Wait a few seconds, then ask again."
 NOT_YOURS = "Only the person who asked can turn these pages. Send your own /quote."
 STALE = "These buttons have expired. Send the command again."
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
-CHATTER = "Send /quote and a few words you remember, for example /quote storm shadow. /help tells more."
+CHATTER = "Send /quote and a few words you remember, for example /quote {example}. /help tells more."
 INLINE_HINT = "How to search"
 # Telegram may show the same inline results again for a while without asking; quotes don't change often.
 INLINE_CACHE = 300
@@ -125,7 +132,8 @@ class TelegramHandlers:
     async def on_chatter(self, update: Update, context: Context) -> None:
         """Plain text in a private chat: a pointer to how to ask."""
         if await self._allowed(sender_key(update), update.effective_message):
-            await update.effective_message.reply_text(CHATTER)
+            example = await self.commands.example_query()
+            await update.effective_message.reply_text(CHATTER.format(example=example))
 
     # Page buttons
 
@@ -177,8 +185,13 @@ class TelegramHandlers:
             await inline.answer(results, cache_time=INLINE_EMPTY_CACHE, button=hint)
             return
         offset = int(inline.offset) if inline.offset.isdigit() else 0
+        if offset > MAX_OFFSET:  # only a tampered client asks for so deep a page: it gets nothing
+            await inline.answer([], cache_time=INLINE_CACHE)
+            return
         reply = await self.commands.quote(words, offset=offset)
-        more = str(offset + len(reply.quotes)) if reply.has_more else ""
+        # No more pages: leave next_offset out. An empty string would do for Telegram, but PTB 22.8 with
+        # Defaults turns "" into [] (ExtBot._insert_defaults takes it for an empty list of poll options).
+        more = str(offset + len(reply.quotes)) if reply.has_more else None
         nothing = not reply.quotes and not offset
         hint = InlineQueryResultsButton(_nothing(reply), start_parameter="help") if nothing else None
         await inline.answer(inline_quotes(reply), cache_time=INLINE_CACHE, next_offset=more, button=hint)

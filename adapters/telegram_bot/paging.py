@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from adapters.telegram_bot.render import MAX_OFFSET
 from bot.storage import Storage
 
 QUOTES = "q1"
@@ -41,7 +42,7 @@ class Page:
 def parse_page(data: str | None) -> Page | None:
     """The page a button asks for; None for data of another version or shape."""
     match = _DATA.match(data or "")
-    if not match or (match["kind"] == QUOTES) != bool(match["key"]):
+    if not match or (match["kind"] == QUOTES) != bool(match["key"]) or int(match["offset"]) > MAX_OFFSET:
         return None
     return Page(match["kind"], int(match["offset"]), int(match["asker"]), match["key"])
 

@@ -34,6 +34,8 @@ MAX_URL = 512
 NOTHING = "Nothing matched. Check the spelling, or try fewer or different words."
 TOO_LONG = "These quotes are too long to show in a Telegram message."
 INLINE_TITLE = 90
+# Pages stop here (a hundred pages of quotes): a deeper search would cost more than anyone reads.
+MAX_OFFSET = 300
 EPISODE_TITLE = 200
 
 PageData = Callable[[int], str]
@@ -143,7 +145,7 @@ def pager(
     buttons = []
     if offset > 0:
         buttons.append(InlineKeyboardButton("◀", callback_data=page_data(max(0, offset - per_page))))
-    if has_more:
+    if has_more and offset + shown <= MAX_OFFSET:
         buttons.append(InlineKeyboardButton("▶", callback_data=page_data(offset + shown)))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 

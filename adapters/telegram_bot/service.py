@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand
 from telegram.error import InvalidToken
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import AIORateLimiter, Application, Defaults
 
 from adapters.telegram_bot.app import TelegramHandlers
 from adapters.telegram_bot.flood import FloodControl
@@ -96,6 +96,8 @@ def build_application(settings: Settings, token: Secret) -> Application:
         .base_file_url(settings.telegram_file_url)
         .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
+        # A reply to a command deleted meanwhile is still sent, just not as a reply.
+        .defaults(Defaults(allow_sending_without_reply=True))
         .build()
     )
 

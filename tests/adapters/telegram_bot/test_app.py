@@ -260,7 +260,7 @@ async def test_inline_query_that_matches_nothing_says_so_on_its_button(chat):
     answer = (await chat.send(inline("zzqx")))[0]
     assert answer["results"] == []
     assert answer["button"]["text"].startswith("Nothing matched")
-    assert answer.get("next_offset", "") == ""
+    assert answer.get("next_offset") is None  # no more pages (and never "[]", which clients would echo)
 
 
 # Hostile text and Telegram's limits
@@ -346,8 +346,20 @@ async def test_unknown_command_in_private_points_to_help(chat):
     assert sent["text"] == "I don't know /frobnicate. Send /help to see what I can do."
 
 
-async def test_plain_text_in_private_gets_a_pointer(chat):
-    assert (await chat.reply_to(said("storm shadow please")))["text"] == CHATTER
+async def test_plain_text_in_private_gets_a_pointer_with_an_example_from_the_corpus(chat, library):
+    example = await Commands(library).example_query()
+    sent = await chat.reply_to(said("storm shadow please"))
+    assert sent["text"] == CHATTER.format(example=example)
+
+
+async def test_an_inline_offset_past_the_deepest_page_gets_nothing(chat):
+    answer = (await chat.send(inline("storm", offset="100000")))[0]
+    assert answer["results"] == []
+
+
+async def test_a_reply_in_a_group_still_arrives_if_the_command_was_deleted(chat):
+    sent = await chat.reply_to(said("/help", GROUP))
+    assert sent["reply_parameters"]["allow_sending_without_reply"] is True
 
 
 async def test_command_addressed_to_this_bot_in_a_group_is_answered(chat):

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from adapters.telegram_bot.render import (
-    MESSAGE_LIMIT, TOO_LONG, clip, fit, inline_quotes, link, pager, quote_html, render, telegram_length,
+    MAX_OFFSET, MESSAGE_LIMIT, TOO_LONG, clip, fit, inline_quotes, link, pager, quote_html, render, telegram_length,
 )
 from bot.models import EpisodeInfo, EpisodesReply, Quote, QuoteReply, TextReply
 from tests.adapters.telegram_bot.test_app import assert_balanced
@@ -63,6 +63,10 @@ def test_pager_buttons_point_to_the_previous_and_next_pages():
     assert labels_and_data(keyboard) == [("◀", "page 0"), ("▶", "page 6")]
     assert pager(0, 3, 3, False, lambda offset: "x") is None
     assert pager(0, 3, 3, True, None) is None
+
+
+def test_no_page_past_the_deepest_offered():
+    assert labels_and_data(pager(MAX_OFFSET - 2, 3, 3, True, str)) == [("◀", str(MAX_OFFSET - 5))]
 
 
 def test_the_last_short_page_goes_back_a_whole_page():
