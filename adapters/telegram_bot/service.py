@@ -7,7 +7,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from telegram import BotCommand
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, Defaults
 
 from adapters.telegram_bot.app import TelegramHandlers
@@ -16,6 +16,7 @@ from adapters.telegram_bot.notifier import TelegramNotifier
 from bot.commands import DESCRIPTIONS, Commands
 from bot.config import ConfigError, Secret, Settings
 from bot.library import Library
+from search.errors import PodquoteError
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ CONCURRENT_UPDATES = 16
 # Sends hit by a flood wait are retried this many times, each after the wait Telegram asked for.
 SEND_RETRIES = 3
 POLL_TIMEOUT = 30
+
+
+class TelegramUnreachable(PodquoteError, ConnectionError):
+    """The Bot API could not be reached at start-up."""
 
 
 class TelegramService:
@@ -57,6 +62,10 @@ class TelegramService:
             await self.application.initialize()
         except InvalidToken:
             raise ConfigError(f"TELEGRAM_TOKEN: Telegram rejected the token {self.token.masked()}") from None
+        except TelegramError as error:
+            # The API URL is named without the token (python-telegram-bot appends it).
+            url = self.settings.telegram_api_url
+            raise TelegramUnreachable(f"Telegram: cannot reach {url}: {error.message}") from None
         await self.application.bot.set_my_commands(command_menu())
         if self.settings.telegram_webhook_url:
             await self._listen()

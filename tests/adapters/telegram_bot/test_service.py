@@ -9,10 +9,11 @@ import aiohttp
 import pytest
 
 from adapters.run import build_services
-from adapters.telegram_bot.service import TelegramService
+from adapters.telegram_bot.service import TelegramService, TelegramUnreachable
 from bot.commands import DESCRIPTIONS, Commands
 from bot.config import ConfigError, Secret
 from tests.adapters.telegram_bot.conftest import Chat
+from tests.adapters.telegram_bot.fake_bot_api import TOKEN
 from tests.adapters.telegram_bot.updates import said
 
 SECRET = "webhook-secret-123"
@@ -41,6 +42,15 @@ async def test_a_rejected_token_is_a_clear_config_error_without_the_token(telegr
         await service.start()
     assert wrong not in str(raised.value) and wrong not in caplog.text and wrong not in repr(service)
     assert "…alue" in str(raised.value)  # which token it was, by its last characters
+
+
+async def test_an_unreachable_api_is_a_clear_error(telegram_settings, library, unused_tcp_port):
+    nowhere = f"http://127.0.0.1:{unused_tcp_port}/bot"
+    settings = dataclasses.replace(telegram_settings, telegram_api_url=nowhere)
+    service = TelegramService(settings, Commands(library), library)
+    with pytest.raises(TelegramUnreachable, match=f"cannot reach {nowhere}") as raised:
+        await service.start()
+    assert TOKEN not in str(raised.value)
 
 
 async def test_the_token_is_redacted_from_the_http_clients_request_logs(chat, caplog):
