@@ -8,6 +8,7 @@ import signal
 from typing import Protocol
 
 from adapters.console import run_console
+from adapters.telegram_bot.service import TelegramService
 from bot.commands import Commands
 from bot.config import Settings
 from bot.library import Library
@@ -30,6 +31,8 @@ class Service(Protocol):
 def build_services(settings: Settings, commands: Commands, library: Library) -> list[Service]:
     """The services the settings ask for (empty: console mode)."""
     services: list[Service] = []
+    if settings.telegram_token is not None:
+        services.append(TelegramService(settings, commands, library))
     return services
 
 

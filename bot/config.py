@@ -53,6 +53,8 @@ class Settings:
     telegram_token: Secret | None = None
     # Where the Telegram Bot API lives; tests point it at a stand-in server on 127.0.0.1.
     telegram_api_url: str = "https://api.telegram.org/bot"
+    # Where files are fetched from; a self-hosted Bot API server serves them too.
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
@@ -75,6 +77,7 @@ class Settings:
             seeds_dir=DEFAULT_SEEDS if seeds is None else (Path(seeds) if seeds.strip() else None),
             telegram_token=read_secret(env, "TELEGRAM_TOKEN"),
             telegram_api_url=env.get("TELEGRAM_API_URL") or defaults.telegram_api_url,
+            telegram_file_url=env.get("TELEGRAM_FILE_URL") or defaults.telegram_file_url,
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or defaults.telegram_webhook_listen,
             telegram_webhook_port=_integer(env, "TELEGRAM_WEBHOOK_PORT", defaults.telegram_webhook_port),

@@ -1,0 +1,248 @@
+"""Telegram handlers, kept thin: parse the update, ask the command layer, render the reply, send it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, ChatMember, InlineQueryResultsButton, Message, Update
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from adapters.common import shorten
+from adapters.telegram_bot.flood import FloodControl, Verdict
+from adapters.telegram_bot.paging import EPISODES, QUOTES, Page, SavedQueries, parse_page
+from adapters.telegram_bot.render import (
+    MAX_OFFSET,
+    SEND_OPTIONS,
+    Rendered,
+    inline_episodes,
+    inline_quotes,
+    render,
+)
+from bot.commands import DESCRIPTIONS, Command, Commands, parse_command
+from bot.models import ChatRef, EpisodesReply, QuoteReply, Reply
+from bot.storage import Storage
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MANAGING = frozenset({"subscribe", "unsubscribe"})
+ADMINS = frozenset({ChatMember.ADMINISTRATOR, ChatMember.OWNER})
+GROUPS = frozenset({Chat.GROUP, Chat.SUPERGROUP})
+TOO_FAST = "You're going a bit fast. Wait a few seconds, then ask again."
+NOT_YOURS = "Only the person who asked can turn these pages. Send your own /quote."
+STALE = "These buttons have expired. Send the command again."
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+CHATTER = "Send /quote and a few words you remember, for example /quote {example}. /help tells more."
+INLINE_HINT = "How to search"
+# Telegram may show the same inline results again for a while without asking; quotes don't change often.
+INLINE_CACHE = 300
+INLINE_EMPTY_CACHE = 60
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class TelegramHandlers:
+    """The bot's handlers: commands, page buttons, inline queries and the last-resort error handler."""
+
+    def __init__(self, commands: Commands, storage: Storage, flood: FloodControl) -> None:
+        self.commands = commands
+        self.storage = storage
+        self.flood = flood
+        self.queries = SavedQueries(storage)
+
+    def install(self, application: Application) -> None:
+        """Register every handler on the application."""
+        new_posts = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+        application.add_handler(MessageHandler(filters.COMMAND & new_posts, self.on_command))
+        chatter = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        application.add_handler(MessageHandler(chatter, self.on_chatter))
+        application.add_handler(CallbackQueryHandler(self.on_page))
+        application.add_handler(InlineQueryHandler(self.on_inline))
+        application.add_error_handler(self.on_error)
+
+    # Commands
+
+    async def on_command(self, update: Update, context: Context) -> None:
+        """A /command: answered unless it names another bot, or is unknown outside a private chat."""
+        message = update.effective_message
+        command = parse_command(message.text)
+        if command is None or not self._for_me(command, message, context):
+            return
+        if not await self._allowed(sender_key(update), message):
+            return
+        chat = await self._chat_ref(message, command, context)
+        reply = await self.commands.handle(message.text, chat)
+        await self._reply(message, reply, asker=message.from_user.id if message.from_user else None)
+
+    def _for_me(self, command: Command, message: Message, context: Context) -> bool:
+        """Commands to another bot are none of ours; unknown ones get an answer only in private."""
+        if command.addressee and command.addressee.lower() != (context.bot.username or "").lower():
+            return False
+        return command.name in DESCRIPTIONS or message.chat.type == Chat.PRIVATE
+
+    async def _allowed(self, who: str, message: Message) -> bool:
+        """Flood control: one polite notice when someone goes too fast, then silence until they slow down."""
+        verdict = self.flood.check(who)
+        if verdict is Verdict.WARN:
+            await message.reply_text(TOO_FAST)
+        return verdict is Verdict.ALLOW
+
+    async def _chat_ref(self, message: Message, command: Command, context: Context) -> ChatRef:
+        user = message.from_user
+        can_manage = command.name in MANAGING and await self._can_manage(message, context)
+        return ChatRef(PLATFORM, str(message.chat.id), str(user.id) if user else None, can_manage)
+
+    async def _can_manage(self, message: Message, context: Context) -> bool:
+        """Groups: administrators only. Private chats: the person. Channels: only admins can post there."""
+        chat = message.chat
+        if chat.type not in GROUPS:
+            return True
+        if message.sender_chat and message.sender_chat.id == chat.id:
+            return True  # an anonymous administrator, posting as the group itself
+        if message.from_user is None:
+            return False
+        member = await context.bot.get_chat_member(chat.id, message.from_user.id)
+        return member.status in ADMINS
+
+    async def _reply(self, message: Message, reply: Reply | None, asker: int | None) -> None:
+        if reply is None:
+            return
+        rendered = await self._render(reply, asker)
+        await message.reply_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
+
+    async def _render(self, reply: Reply, asker: int | None) -> Rendered:
+        """The reply as a message, with page buttons only the asker may press (none without an asker)."""
+        if asker is None:
+            return render(reply)
+        if isinstance(reply, QuoteReply) and reply.has_more:
+            key = await self.queries.save(reply.query)
+            return render(reply, lambda offset: Page(QUOTES, offset, asker, key).data())
+        if isinstance(reply, EpisodesReply):
+            return render(reply, lambda offset: Page(EPISODES, offset, asker).data())
+        return render(reply)
+
+    async def on_chatter(self, update: Update, context: Context) -> None:
+        """Plain text in a private chat: a pointer to how to ask."""
+        if await self._allowed(sender_key(update), update.effective_message):
+            example = await self.commands.example_query()
+            await update.effective_message.reply_text(CHATTER.format(example=example))
+
+    # Page buttons
+
+    async def on_page(self, update: Update, context: Context) -> None:
+        """◀ or ▶: that page, in the same message, if the presser asked and the button still works."""
+        press = update.callback_query
+        page = parse_page(press.data)
+        if page is None or press.message is None:
+            await press.answer(STALE)
+            return
+        if page.asker != press.from_user.id:
+            await press.answer(NOT_YOURS)
+            return
+        if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
+            await press.answer(TOO_FAST)
+            return
+        reply = await self._page_reply(page)
+        if reply is None:
+            await press.answer(STALE)
+            return
+        # Edit first, answer after: if the edit fails, the error handler's apology is the one answer.
+        await self._edit(update, await self._render(reply, page.asker))
+        await press.answer()
+
+    async def _page_reply(self, page: Page) -> Reply | None:
+        if page.kind == EPISODES:
+            return await self.commands.episodes(offset=page.offset)
+        query = await self.queries.load(page.key or "")
+        return None if query is None else await self.commands.quote(query, offset=page.offset)
+
+    async def _edit(self, update: Update, rendered: Rendered) -> None:
+        try:
+            await update.callback_query.edit_message_text(
+                rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS
+            )
+        except BadRequest as error:
+            if "message is not modified" not in error.message.lower():
+                raise  # a double press shows the same page again: nothing to do
+
+    # Inline mode
+
+    async def on_inline(self, update: Update, context: Context) -> None:
+        """`@bot words` in any chat: quotes to pick, paged by offset; with no words, the newest episodes."""
+        inline = update.inline_query
+        words = inline.query.strip()
+        if not words:
+            results = inline_episodes(await self.commands.latest())
+            hint = InlineQueryResultsButton(INLINE_HINT, start_parameter="help")
+            await inline.answer(results, cache_time=INLINE_EMPTY_CACHE, button=hint)
+            return
+        offset = int(inline.offset) if inline.offset.isdigit() else 0
+        if offset > MAX_OFFSET:  # only a tampered client asks for so deep a page: it gets nothing
+            await inline.answer([], cache_time=INLINE_CACHE)
+            return
+        reply = await self.commands.quote(words, offset=offset)
+        # No more pages: leave next_offset out. An empty string would do for Telegram, but PTB 22.8 with
+        # Defaults turns "" into [] (ExtBot._insert_defaults takes it for an empty list of poll options).
+        more = str(offset + len(reply.quotes)) if reply.has_more else None
+        nothing = not reply.quotes and not offset
+        hint = InlineQueryResultsButton(_nothing(reply), start_parameter="help") if nothing else None
+        await inline.answer(inline_quotes(reply), cache_time=INLINE_CACHE, next_offset=more, button=hint)
+
+    # Errors
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """The edge for errors: blocked → unsubscribe, moved → follow, flood → log, else apologise."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if await self._settle(context.error, str(chat.id) if chat else None):
+            return
+        log.error("telegram update failed update=%s", _update_id(update), exc_info=context.error)
+        await self._apologise(update)
+
+    async def _settle(self, error: BaseException | None, chat_id: str | None) -> bool:
+        """Handle the errors that have a known remedy; False for the rest."""
+        if isinstance(error, Forbidden) and chat_id:
+            removed = await self.storage.unsubscribe(PLATFORM, chat_id)
+            log.info("telegram chat gone chat=%s unsubscribed=%d reason=%s", chat_id, removed, error.message)
+        elif isinstance(error, ChatMigrated) and chat_id:
+            await self.storage.move_chat(PLATFORM, chat_id, str(error.new_chat_id))
+            log.info("telegram chat migrated old=%s new=%s", chat_id, error.new_chat_id)
+        elif isinstance(error, RetryAfter):
+            log.warning("telegram flood wait outlasted the retries: %s", error.message)
+        else:
+            return False
+        return True
+
+    async def _apologise(self, update: object) -> None:
+        """Tell the person something went wrong, rather than leave them waiting."""
+        if not isinstance(update, Update):
+            return
+        try:
+            if update.callback_query:
+                await update.callback_query.answer(APOLOGY)
+            elif update.effective_message and update.effective_chat:
+                await update.effective_message.reply_text(APOLOGY)
+        except TelegramError as error:
+            log.warning("telegram apology not delivered: %s", error.message)
+
+
+def sender_key(update: Update) -> str:
+    """Whom flood control counts a request against: the person, or the chat when it posts as itself."""
+    sender = update.effective_user or update.effective_chat
+    return f"{'user' if update.effective_user else 'chat'}:{sender.id}" if sender else "unknown"
+
+
+def _nothing(reply: QuoteReply) -> str:
+    """The inline hint button's text when nothing matched (Telegram shows it above the results)."""
+    return shorten(reply.message or "Nothing matched", 60)
+
+
+def _update_id(update: object) -> int | None:
+    return update.update_id if isinstance(update, Update) else None

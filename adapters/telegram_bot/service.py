@@ -1,0 +1,145 @@
+"""The Telegram service that `podquote run` starts: the Application, its command menu, polling or webhook."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from telegram import BotCommand
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, Defaults
+
+from adapters.telegram_bot.app import TelegramHandlers
+from adapters.telegram_bot.flood import FloodControl
+from adapters.telegram_bot.notifier import TelegramNotifier
+from bot.commands import DESCRIPTIONS, Commands
+from bot.config import ConfigError, Secret, Settings
+from bot.library import Library
+from search.errors import PodquoteError
+
+log = logging.getLogger(__name__)
+
+# How many updates are handled at once: one busy group waiting out its send limit mustn't hold up others.
+CONCURRENT_UPDATES = 16
+# Sends hit by a flood wait are retried this many times, each after the wait Telegram asked for.
+SEND_RETRIES = 3
+POLL_TIMEOUT = 30
+
+
+class TelegramUnreachable(PodquoteError, ConnectionError):
+    """The Bot API could not be reached at start-up."""
+
+
+class TelegramService:
+    """The Telegram adapter as a Service: start() connects and begins taking updates, stop() winds down."""
+
+    name = "telegram"
+
+    def __init__(
+        self, settings: Settings, commands: Commands, library: Library,
+        flood: FloodControl | None = None, poll_timeout: int = POLL_TIMEOUT,
+    ) -> None:
+        if settings.telegram_token is None:
+            raise ConfigError("TELEGRAM_TOKEN: needed for the Telegram adapter")
+        self.settings = settings
+        self.token = settings.telegram_token
+        self.poll_timeout = poll_timeout
+        self._redactor = TokenRedactor(self.token)
+        self._redactor.install()  # before the bot is built: it logs its URLs, token included, at DEBUG
+        self.application = build_application(settings, self.token)
+        self.handlers = TelegramHandlers(commands, library.storage, flood or FloodControl())
+        self.handlers.install(self.application)
+        self.notifier = TelegramNotifier(self.application.bot, library.storage)
+
+    def __repr__(self) -> str:
+        # python-telegram-bot's own reprs of the Bot and the Application show the token: never ours.
+        return f"TelegramService(token={self.token.masked()})"
+
+    async def start(self) -> None:
+        """Connect, register the command menu, then poll for updates (or listen for the webhook's)."""
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            raise ConfigError(f"TELEGRAM_TOKEN: Telegram rejected the token {self.token.masked()}") from None
+        except TelegramError as error:
+            # The API URL is named without the token (python-telegram-bot appends it).
+            url = self.settings.telegram_api_url
+            raise TelegramUnreachable(f"Telegram: cannot reach {url}: {error.message}") from None
+        await self.application.bot.set_my_commands(command_menu())
+        if self.settings.telegram_webhook_url:
+            await self._listen()
+        else:
+            await self.application.updater.start_polling(timeout=self.poll_timeout)
+        await self.application.start()
+        log.info("telegram bot started username=%s", self.application.bot.username)
+
+    async def _listen(self) -> None:
+        """Webhook mode: Telegram posts updates to our URL; each must carry the secret token."""
+        url = self.settings.telegram_webhook_url or ""
+        secret = self.settings.telegram_webhook_secret or Secret(secrets.token_urlsafe(32))
+        await self.application.updater.start_webhook(
+            listen=self.settings.telegram_webhook_listen,
+            port=self.settings.telegram_webhook_port,
+            url_path=urlsplit(url).path.strip("/"),
+            webhook_url=url,
+            secret_token=secret.reveal(),
+        )
+
+    async def stop(self) -> None:
+        """Stop taking updates, let the handlers in flight finish, and close the connections."""
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        self._redactor.remove()
+
+
+def build_application(settings: Settings, token: Secret) -> Application:
+    """The python-telegram-bot Application: our API URLs, rate-limited sends, concurrent updates."""
+    return (
+        Application.builder()
+        .token(token.reveal())
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        # A reply to a command deleted meanwhile is still sent, just not as a reply.
+        .defaults(Defaults(allow_sending_without_reply=True))
+        .build()
+    )
+
+
+def command_menu() -> list[BotCommand]:
+    """The commands Telegram lists in its menu, from the command layer's own descriptions."""
+    return [BotCommand(name, text) for name, text in DESCRIPTIONS.items()]
+
+
+class TokenRedactor(logging.Filter):
+    """Blanks the token out of log records: the request URLs that httpx and the Bot log hold the token."""
+
+    # A logger's filters see only the records logged on that very logger, so each is named.
+    LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot")
+
+    def __init__(self, token: Secret) -> None:
+        super().__init__()
+        self._token = token
+
+    def install(self) -> None:
+        """Start redacting the loggers that log URLs."""
+        for name in self.LOGGERS:
+            logging.getLogger(name).addFilter(self)
+
+    def remove(self) -> None:
+        """Stop redacting."""
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record with the token replaced; never drop it."""
+        secret = self._token.reveal()
+        message = record.getMessage()
+        if secret in message:
+            record.msg, record.args = message.replace(secret, "<token>"), None
+        return True
