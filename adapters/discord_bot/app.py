@@ -195,39 +195,37 @@ class Podquote(Cog):
     @Cog.listener()
     async def on_quote_page(self, interaction: discord.Interaction, search_id: int, offset: int) -> None:
         """◀ ▶: the other page, in place of this one."""
-        search = await self._own_search(interaction, search_id)
-        if search is not None:
-            private = bool(interaction.message and interaction.message.flags.ephemeral)
-            work = self._page(search, offset, private)
-            await self._respond(interaction, work, ephemeral=private, update=True)
+        private = bool(interaction.message and interaction.message.flags.ephemeral)
+        work = self._page(interaction, search_id, offset, private)
+        await self._respond(interaction, work, ephemeral=private, update=True)
 
-    async def _page(self, search: SavedSearch, offset: int, private: bool) -> Answer:
+    async def _page(self, interaction: discord.Interaction, search_id: int, offset: int, private: bool) -> Answer:
+        search = await self._search_for(interaction, search_id)
+        if isinstance(search, Answer):
+            return search
         return render.quotes(await self.commands.quote(search.query, offset), search.id, private)
 
     @Cog.listener()
     async def on_quote_post(self, interaction: discord.Interaction, search_id: int, index: int) -> None:
         """Post: the chosen quote, for everyone in the channel to see."""
-        search = await self._own_search(interaction, search_id)
-        if search is not None:
-            await self._respond(interaction, self._shared(search, index, interaction.user.display_name))
+        await self._respond(interaction, self._shared(interaction, search_id, index))
 
-    async def _shared(self, search: SavedSearch, index: int, by: str) -> Answer:
+    async def _shared(self, interaction: discord.Interaction, search_id: int, index: int) -> Answer:
+        search = await self._search_for(interaction, search_id)
+        if isinstance(search, Answer):
+            return search
         reply = await self.commands.quote(search.query, index)
         if not reply.quotes:
             return render.refusal(GONE)
-        return render.shared(reply.quotes[0], index + 1, by)
+        return render.shared(reply.quotes[0], index + 1, interaction.user.display_name)
 
-    async def _own_search(self, interaction: discord.Interaction, search_id: int) -> SavedSearch | None:
-        """The button's saved search if the clicker may use it; else they are told why not, and None."""
+    async def _search_for(self, interaction: discord.Interaction, search_id: int) -> SavedSearch | Answer:
+        """A button's saved search; or, if the clicker may not use it (gone, someone else's), the refusal."""
         search = await self.storage.saved_search(search_id)
-        problem = None
         if search is None or search.platform != PLATFORM:
-            problem = EXPIRED
-        elif search.user_id != str(interaction.user.id):
-            problem = NOT_YOURS
-        if problem:
-            await answer_now(interaction, render.refusal(problem))
-            return None
+            return render.refusal(EXPIRED)
+        if search.user_id != str(interaction.user.id):
+            return render.refusal(NOT_YOURS)
         return search
 
     @Cog.listener()

@@ -110,3 +110,22 @@ async def test_buttons_work_after_a_restart(service, fake, discord_settings, com
         assert posted["data"]["content"] == "Shared by alice"
     finally:
         await restarted.stop()
+
+
+async def test_a_slow_page_is_a_deferred_update_then_an_edit(fake, discord_settings, commands):
+    running = make_service(discord_settings, commands, defer_after=0.0)
+    await running.start()
+    try:
+        asked, message = await search(fake)
+        await fake.call("PATCH", rf"{asked.webhook_path}/messages/@original")  # the deferred answer comes in
+        sent = await fake.click(message, buttons(message)["▶"]["custom_id"])
+        assert (await fake.answer_to(sent)).json["type"] == 6
+        await fake.call("PATCH", rf"{sent.webhook_path}/messages/@original")
+        assert footers(message) == ["#4"]
+        refused = await fake.click(message, buttons(message)["◀"]["custom_id"], who=BOB)
+        assert (await fake.answer_to(refused)).json["type"] == 6
+        aside = await fake.call("POST", refused.webhook_path)
+        assert aside.json["content"] == NOT_YOURS and aside.json["flags"] & EPHEMERAL
+        assert footers(message) == ["#4"]
+    finally:
+        await running.stop()

@@ -9,7 +9,6 @@ from bot.commands import NOT_ALLOWED
 from bot.ingest import Metadata
 from tests.adapters.discord_bot.fake_discord import (
     ADMIN_PERMISSIONS,
-    BOB,
     CHANNEL_ID,
     EPHEMERAL,
     OTHER_CHANNEL_ID,

@@ -23,6 +23,7 @@ async def test_start_identifies_without_privileged_intents_and_keeps_the_heartbe
     assert identify["d"]["intents"] == 1  # guilds only: no members, presences or message content
     assert identify["d"]["token"] == TOKEN
     await fake.frame(1)  # the first heartbeat, which the fake ACKs
+    await fake.until(lambda: service.client.latency != float("inf") or None, "the heartbeat's ACK")
     assert service.client.is_ready() and service.client.user.id == APPLICATION_ID
     assert [c.path for c in fake.calls[:4]] == ["/users/@me", "/oauth2/applications/@me", GLOBAL_SYNC, "/gateway/bot"]
     assert fake.calls[0].headers["Authorization"] == f"Bot {TOKEN}"
@@ -118,6 +119,18 @@ async def test_an_expired_interaction_is_logged_and_the_bot_carries_on(service, 
     assert "interaction expired before it was answered (10062) what=/latest" in caplog.text
     answer = (await fake.answer_to(await fake.slash("latest"))).json
     assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
+
+
+async def test_an_answer_whose_message_is_gone_is_logged(fake, discord_settings, commands, caplog):
+    running = make_service(discord_settings, commands, defer_after=0.0)
+    await running.start()
+    try:
+        fake.fail("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 404, {"message": "Unknown Message", "code": 10008})
+        await fake.answer_to(await fake.slash("latest"))
+        await fake.until(lambda: "10008" in caplog.text or None, "the loss logged")
+        assert "the message to answer or edit is gone (10008) what=/latest" in caplog.text
+    finally:
+        await running.stop()
 
 
 async def test_a_failing_command_says_sorry_privately(service, fake, commands, monkeypatch, caplog):
