@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import random
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
 from adapters.discord_bot.service import DiscordService
 from bot.commands import Commands
-from bot.config import Secret, Settings
+from bot.config import DEFAULT_SEEDS, Secret, Settings
+from bot.library import Library
 from tests.adapters.discord_bot.fake_discord import TOKEN, FakeDiscord
+
+
+@pytest.fixture(scope="session")
+def seeded_data(tmp_path_factory: pytest.TempPathFactory):
+    """A data directory seeded once, for every test here to copy (seeding takes a while; copying doesn't)."""
+    folder = tmp_path_factory.mktemp("seeded") / "data"
+
+    async def seed() -> None:
+        await (await Library.open(Settings(data_dir=folder, seeds_dir=DEFAULT_SEEDS))).close()
+
+    asyncio.run(seed())
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path, seeded_data) -> Settings:
+    """Like the shared fixture, a freshly seeded data directory of the test's own (a copy)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(seeded_data, data_dir)
+    return Settings(data_dir=data_dir, seeds_dir=DEFAULT_SEEDS)
 
 
 @pytest.fixture
@@ -41,10 +66,19 @@ def make_service(settings: Settings, commands: Commands, **options) -> DiscordSe
     return DiscordService(settings, commands, **options)
 
 
+@asynccontextmanager
+async def started(settings: Settings, commands: Commands, **options) -> AsyncIterator[DiscordService]:
+    """The bot, logged in and connected, until the block ends."""
+    running = make_service(settings, commands, **options)
+    await running.start()
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
 @pytest.fixture
 async def service(discord_settings: Settings, commands: Commands, fake: FakeDiscord):
     """The bot, logged in and connected to the fake."""
-    running = make_service(discord_settings, commands)
-    await running.start()
-    yield running
-    await running.stop()
+    async with started(discord_settings, commands) as running:
+        yield running

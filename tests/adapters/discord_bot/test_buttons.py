@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.discord_bot.app import EXPIRED, NOT_YOURS, OUTDATED
-from tests.adapters.discord_bot.conftest import make_service
+from tests.adapters.discord_bot.conftest import started
 from tests.adapters.discord_bot.fake_discord import BOB, EPHEMERAL, FakeDiscord, Sent, buttons
 
 
@@ -100,22 +100,16 @@ async def test_buttons_work_after_a_reconnect(service, fake):
 async def test_buttons_work_after_a_restart(service, fake, discord_settings, commands):
     _, message = await search(fake, private=True)
     await service.stop()
-    restarted = make_service(discord_settings, commands)
-    await restarted.start()
-    try:
+    async with started(discord_settings, commands):
         assert [f["op"] for f in fake.connections[-1].frames if f["op"] in (2, 6)] == [2]
         await click(fake, message, "▶")
         assert footers(message) == ["#4"]  # the seeds have 4 passages on Russia, 2 an episode
         posted = await click(fake, message, "Post #4")
         assert posted["data"]["content"] == "Shared by alice"
-    finally:
-        await restarted.stop()
 
 
 async def test_a_slow_page_is_a_deferred_update_then_an_edit(fake, discord_settings, commands):
-    running = make_service(discord_settings, commands, defer_after=0.0)
-    await running.start()
-    try:
+    async with started(discord_settings, commands, defer_after=0.0) as running:
         asked, message = await search(fake)
         await fake.call("PATCH", rf"{asked.webhook_path}/messages/@original")  # the deferred answer comes in
         sent = await fake.click(message, buttons(message)["▶"]["custom_id"])
@@ -127,5 +121,3 @@ async def test_a_slow_page_is_a_deferred_update_then_an_edit(fake, discord_setti
         aside = await fake.call("POST", refused.webhook_path)
         assert aside.json["content"] == NOT_YOURS and aside.json["flags"] & EPHEMERAL
         assert footers(message) == ["#4"]
-    finally:
-        await running.stop()

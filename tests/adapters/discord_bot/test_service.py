@@ -11,7 +11,7 @@ from adapters.discord_bot.respond import APOLOGY
 from adapters.discord_bot.service import DiscordService
 from adapters.run import build_services
 from bot.config import ConfigError, Secret
-from tests.adapters.discord_bot.conftest import make_service
+from tests.adapters.discord_bot.conftest import make_service, started
 from tests.adapters.discord_bot.fake_discord import APPLICATION_ID, EPHEMERAL, GUILD_ID, TOKEN, FakeDiscord
 
 COMMAND_NAMES = {"quote", "random", "latest", "episodes", "help", "subscribe", "unsubscribe", "subscriptions"}
@@ -45,35 +45,26 @@ async def test_every_command_is_registered_with_manage_server_on_subscriptions(s
 
 async def test_commands_are_synced_again_only_when_they_changed(service, fake, discord_settings, commands):
     await service.stop()
-    again = make_service(discord_settings, commands)
-    await again.start()
-    await again.stop()
+    async with started(discord_settings, commands):
+        pass
     assert len([c for c in fake.calls if c.method == "PUT"]) == 1
 
 
 async def test_with_a_guild_id_commands_are_synced_to_that_guild_only(fake, discord_settings, commands):
     settings = dataclasses.replace(discord_settings, discord_guild_id=GUILD_ID)
-    running = make_service(settings, commands)
-    await running.start()
-    try:
+    async with started(settings, commands) as running:
         sync = await fake.call("PUT", rf"/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands")
         assert {c["name"] for c in sync.json} == COMMAND_NAMES
         assert not [c for c in fake.calls if c.path == GLOBAL_SYNC]
         answer = (await fake.answer_to(await fake.slash("latest"))).json
         assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
-    finally:
-        await running.stop()
 
 
 async def test_a_configured_gateway_url_is_used_as_given(fake, discord_settings, commands):
     settings = dataclasses.replace(discord_settings, discord_gateway_url=fake.gateway_url)
-    running = make_service(settings, commands)
-    await running.start()
-    try:
+    async with started(settings, commands) as running:
         assert not [c for c in fake.calls if c.path == "/gateway/bot"]
         assert running.client.is_ready()
-    finally:
-        await running.stop()
 
 
 async def test_a_refused_token_is_a_clear_configuration_error(fake, discord_settings, commands):
@@ -85,29 +76,21 @@ async def test_a_refused_token_is_a_clear_configuration_error(fake, discord_sett
 
 
 async def test_slow_answers_are_deferred_then_edited_in(fake, discord_settings, commands):
-    running = make_service(discord_settings, commands, defer_after=0.0)
-    await running.start()
-    try:
+    async with started(discord_settings, commands, defer_after=0.0) as running:
         sent = await fake.slash("quote", {"query": "russia"})
         deferred = await fake.answer_to(sent)
         assert deferred.json["type"] == 5 and not deferred.json.get("data", {}).get("flags")
         edit = await fake.call("PATCH", rf"{sent.webhook_path}/messages/@original")
         assert len(edit.json["embeds"]) == 3 and edit.json["allowed_mentions"] == {"parse": []}
-    finally:
-        await running.stop()
 
 
 async def test_a_slow_answer_for_the_asker_alone_replaces_a_public_deferral(fake, discord_settings, commands):
-    running = make_service(discord_settings, commands, defer_after=0.0)
-    await running.start()
-    try:
+    async with started(discord_settings, commands, defer_after=0.0) as running:
         sent = await fake.slash("quote", {"query": "zzqx"})
         assert (await fake.answer_to(sent)).json["type"] == 5
         await fake.call("DELETE", rf"{sent.webhook_path}/messages/@original")
         follow_up = await fake.call("POST", sent.webhook_path)
         assert follow_up.json["flags"] & EPHEMERAL and follow_up.json["content"].startswith("Nothing matched")
-    finally:
-        await running.stop()
 
 
 async def test_an_expired_interaction_is_logged_and_the_bot_carries_on(service, fake, caplog):
@@ -122,15 +105,11 @@ async def test_an_expired_interaction_is_logged_and_the_bot_carries_on(service, 
 
 
 async def test_an_answer_whose_message_is_gone_is_logged(fake, discord_settings, commands, caplog):
-    running = make_service(discord_settings, commands, defer_after=0.0)
-    await running.start()
-    try:
+    async with started(discord_settings, commands, defer_after=0.0) as running:
         fake.fail("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 404, {"message": "Unknown Message", "code": 10008})
         await fake.answer_to(await fake.slash("latest"))
         await fake.until(lambda: "10008" in caplog.text or None, "the loss logged")
         assert "the message to answer or edit is gone (10008) what=/latest" in caplog.text
-    finally:
-        await running.stop()
 
 
 async def test_a_failing_command_says_sorry_privately(service, fake, commands, monkeypatch, caplog):
@@ -158,16 +137,12 @@ async def test_a_malformed_event_that_ends_the_connection_is_logged(service, fak
 
 async def test_the_token_never_appears_in_the_logs(fake, discord_settings, commands, caplog):
     caplog.set_level(logging.DEBUG)
-    running = make_service(discord_settings, commands)
-    await running.start()
-    try:
+    async with started(discord_settings, commands) as running:
         sent = await fake.slash("quote", {"query": "russia"}, )
         await fake.answer_to(sent)
         await fake.ask_to_reconnect()
         await fake.frame(6, connection=1)
         await fake.answer_to(await fake.slash("help"))
-    finally:
-        await running.stop()
     assert "quote" in caplog.text and "RESUME" in caplog.text.upper()
     assert TOKEN not in caplog.text
     assert TOKEN not in repr(running.settings) and TOKEN not in repr(running.__dict__)
