@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import random
 import shutil
 from collections.abc import AsyncIterator
@@ -16,6 +17,15 @@ from bot.commands import Commands
 from bot.config import DEFAULT_SEEDS, Secret, Settings
 from bot.library import Library
 from tests.adapters.discord_bot.fake_discord import TOKEN, FakeDiscord
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_logs(caplog):
+    """Every Discord test logs at DEBUG (discord.py's payloads and requests too), and no record may hold the token."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    records = [r for when in ("setup", "call", "teardown") for r in caplog.get_records(when)]
+    assert TOKEN not in "\n".join(caplog.handler.format(r) for r in records)
 
 
 @pytest.fixture(scope="session")
