@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 import discord.gateway
 import discord.http
@@ -15,7 +16,8 @@ from adapters.discord_bot.app import DiscordBot
 from adapters.discord_bot.notifier import DiscordNotifier
 from adapters.discord_bot.respond import DEFER_AFTER
 from bot.commands import Commands
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Secret, Settings
+from search.errors import PodquoteError
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ def use_endpoints(api_url: str, gateway_url: str | None = None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+class DiscordUnreachable(PodquoteError, ConnectionError):
+    """Discord's REST API or gateway could not be reached at start-up."""
+
+
 class DiscordService:
     """Logs the bot in, connects to the gateway as a background task of this event loop, and closes it."""
 
@@ -51,7 +57,8 @@ class DiscordService:
         **client_options: Any,
     ) -> None:
         if settings.discord_token is None:
-            raise ConfigError("DISCORD_TOKEN: not set")
+            raise ConfigError("DISCORD_TOKEN: needed for the Discord adapter")
+        self.token: Secret = settings.discord_token
         self.settings = settings
         self.ready_timeout = ready_timeout
         client_options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
@@ -61,37 +68,40 @@ class DiscordService:
 
     async def start(self) -> None:
         """Log in (registering the commands if they changed), connect, and wait until Discord says ready."""
-        use_endpoints(self.settings.discord_api_url)
-        await self._login()
-        use_endpoints(self.settings.discord_api_url, self.settings.discord_gateway_url or await self._gateway_url())
-        self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
-        self._gateway.add_done_callback(_report_end)
-        await self._until_ready()
+        api = self.settings.discord_api_url
+        use_endpoints(api)
+        try:
+            await self._login()
+            use_endpoints(api, self.settings.discord_gateway_url or await self._gateway_url())
+        except (aiohttp.ClientError, OSError, discord.HTTPException) as error:
+            await self.client.close()
+            raise DiscordUnreachable(f"Discord: cannot reach {api}: {type(error).__name__}") from None
+        gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        gateway.add_done_callback(_report_end)
+        self._gateway = gateway
+        await self._until_ready(gateway)
 
     async def _login(self) -> None:
-        token = self.settings.discord_token
-        assert token is not None
         try:
-            await self.client.login(token.reveal())
+            await self.client.login(self.token.reveal())
         except discord.LoginFailure:
             await self.client.close()
-            raise ConfigError("DISCORD_TOKEN: Discord refused this token; copy it again from the Developer Portal") from None
+            raise ConfigError(f"DISCORD_TOKEN: Discord refused the token {self.token.masked()}") from None
 
     async def _gateway_url(self) -> str:
         """Where Discord says to connect (GET /gateway/bot), as it recommends asking rather than assuming."""
         _shards, url, _limits = await self.client.http.get_bot_gateway()
         return url
 
-    async def _until_ready(self) -> None:
+    async def _until_ready(self, gateway: asyncio.Task[None]) -> None:
         ready = asyncio.ensure_future(self.client.wait_until_ready())
-        assert self._gateway is not None
-        done, _ = await asyncio.wait({ready, self._gateway}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({ready, gateway}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED)
         if ready in done:
             log.info("discord ready user=%s", self.client.user)
             return
         ready.cancel()
-        if self._gateway in done:
-            raise ConfigError("Discord: the gateway connection failed at start-up (see the log above)")
+        if gateway in done:
+            raise DiscordUnreachable("Discord: the gateway connection ended at start-up (see the log above)")
         log.warning("discord not ready after %.0fs; still connecting in the background", self.ready_timeout)
 
     async def stop(self) -> None:

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from adapters.discord_bot.respond import APOLOGY
-from adapters.discord_bot.service import DiscordService
+from adapters.discord_bot.service import DiscordService, DiscordUnreachable
 from adapters.run import build_services
 from bot.config import ConfigError, Secret
 from tests.adapters.discord_bot.conftest import make_service, started
@@ -70,9 +70,15 @@ async def test_a_configured_gateway_url_is_used_as_given(fake, discord_settings,
 async def test_a_refused_token_is_a_clear_configuration_error(fake, discord_settings, commands):
     fake.fail("GET", "/users/@me", 401, {"message": "401: Unauthorized", "code": 0})
     running = make_service(discord_settings, commands)
-    with pytest.raises(ConfigError, match="DISCORD_TOKEN: Discord refused this token") as error:
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN: Discord refused the token …CRET$") as error:
         await running.start()
     assert TOKEN not in str(error.value)
+
+
+async def test_an_unreachable_discord_is_a_clear_error(fake, discord_settings, commands):
+    await fake.close()  # nothing listens on its port any more
+    with pytest.raises(DiscordUnreachable, match=r"Discord: cannot reach http://127\.0\.0\.1:\d+/api/v10"):
+        await make_service(discord_settings, commands).start()
 
 
 async def test_slow_answers_are_deferred_then_edited_in(fake, discord_settings, commands):
