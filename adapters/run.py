@@ -8,6 +8,7 @@ import signal
 from typing import Protocol
 
 from adapters.console import run_console
+from adapters.discord_bot.service import DiscordService
 from adapters.telegram_bot.service import TelegramService
 from bot.commands import Commands
 from bot.config import Settings
@@ -33,6 +34,8 @@ def build_services(settings: Settings, commands: Commands, library: Library) -> 
     services: list[Service] = []
     if settings.telegram_token is not None:
         services.append(TelegramService(settings, commands, library))
+    if settings.discord_token is not None:
+        services.append(DiscordService(settings, commands))
     return services
 
 

@@ -63,6 +63,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id, feed)
     ) WITHOUT ROWID;
     """,
+    # Searches behind chat buttons (Discord's paging and Post): a button carries only the row id,
+    # so it keeps working after a restart; one row per person and query, however often they ask.
+    """
+    CREATE TABLE saved_searches (
+        id INTEGER PRIMARY KEY,
+        platform TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        query TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (platform, user_id, query)
+    );
+    """,
 )
 
 ALL_FEEDS = "*"
@@ -83,6 +95,16 @@ class EpisodeRecord:
     source: str
     format: str
     fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    """A search someone ran, kept so that its buttons can run it again."""
+
+    id: int
+    platform: str
+    user_id: str
+    query: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +231,17 @@ class Storage:
         )
         return [_info(row) for row in rows]
 
+    async def find_episodes(self, words: str, limit: int) -> list[EpisodeInfo]:
+        """Episodes whose title contains every one of the words (any case), newest first."""
+        terms = words.split()[:8]
+        where = " AND ".join("e.title LIKE ? ESCAPE '\\'" for _ in terms) or "1"
+        rows = await self._all(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+            f" WHERE {where} {_NEWEST_FIRST} LIMIT ?",
+            *(f"%{_like_escaped(t)}%" for t in terms), limit,
+        )
+        return [_info(row) for row in rows]
+
     async def random_episode_id(self, pick: float) -> str | None:
         """The episode at a fraction `pick` (0 <= pick < 1) of the list: random when pick is."""
         count = await self.count_episodes()
@@ -284,6 +317,26 @@ class Storage:
         )
         await self._db.commit()
 
+    # Saved searches: what a chat button runs again
+
+    async def save_search(self, platform: str, user_id: str, query: str) -> int:
+        """The id of this person's saved search for the query, saving it if it is new."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO saved_searches (platform, user_id, query, created_at) VALUES (?, ?, ?, ?)",
+            (platform, user_id, query, _now()),
+        )
+        await self._db.commit()
+        row = await self._one(
+            "SELECT id FROM saved_searches WHERE platform = ? AND user_id = ? AND query = ?",
+            platform, user_id, query,
+        )
+        return row[0]
+
+    async def saved_search(self, search_id: int) -> SavedSearch | None:
+        """A saved search by its id, or None when there is no such search."""
+        row = await self._one("SELECT id, platform, user_id, query FROM saved_searches WHERE id = ?", search_id)
+        return SavedSearch(*row) if row else None
+
     # Small state
 
     async def get_state(self, key: str) -> str | None:
@@ -341,6 +394,11 @@ def _info(row: aiosqlite.Row) -> EpisodeInfo:
         duration=row[5],
         words=row[6],
     )
+
+
+def _like_escaped(text: str) -> str:
+    """Text for a LIKE pattern, its wildcards taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _iso(day: date | None) -> str | None:

@@ -1,0 +1,1 @@
+"""The Discord adapter: slash commands, embeds with buttons, and new-episode notices to channels."""
