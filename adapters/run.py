@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Mapping
 from typing import Protocol
 
 from adapters.console import run_console
 from bot.commands import Commands
 from bot.config import Settings
 from bot.library import Library
+from bot.notify import Notifier
+from bot.outbox import DispatcherService
+from bot.watcher import WatcherService
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,22 @@ class Service(Protocol):
 def build_services(settings: Settings, commands: Commands, library: Library) -> list[Service]:
     """The services the settings ask for (empty: console mode)."""
     services: list[Service] = []
+    # The chat adapters' Notifiers, by platform ("telegram", "discord"), for new-episode notices.
+    notifiers: dict[str, Notifier] = {}
+    services += notice_services(settings, library, notifiers)
+    return services
+
+
+def notice_services(settings: Settings, library: Library, notifiers: Mapping[str, Notifier]) -> list[Service]:
+    """The feed watcher, when there are feeds configured or chats to tell, and the notice dispatcher,
+    when there are chats to tell (the watcher enqueues notices only for the platforms it has)."""
+    services: list[Service] = []
+    dispatcher = DispatcherService(settings, notifiers) if notifiers else None
+    if settings.feeds or notifiers:
+        wake = dispatcher.wake if dispatcher else None
+        services.append(WatcherService(settings, library, notifiers.keys(), wake))
+    if dispatcher:
+        services.append(dispatcher)
     return services
 
 
