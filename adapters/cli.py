@@ -7,16 +7,23 @@ import asyncio
 import json
 import logging
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from adapters.console import render_episodes, render_quotes
+from bot.clock import SystemClock
 from bot.config import Settings
+from bot.feedstore import Feed, FeedHealth, FeedStore
 from bot.ingest import Metadata, episode_id_for, parse_day
 from bot.library import Library
 from bot.models import EpisodesReply, QuoteReply
+from bot.outbox import Outbox
+from bot.watcher import PollReport, Watcher, WatchPolicy, open_fetcher
 from search.errors import PodquoteError
 from search.models import Hit, SearchResult
 
@@ -64,7 +71,20 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--episode", help="the episode's guid or URL, to attach this transcript to it")
     ingest.set_defaults(action=_ingest)
     sub.add_parser("reindex", help="rebuild the search index from the database").set_defaults(action=_reindex)
+    _feed_parser(sub)
     return parser
+
+
+def _feed_parser(sub: argparse._SubParsersAction) -> None:
+    feed = sub.add_parser("feed", help="the podcast feeds watched for new episodes: add, list, remove")
+    actions = feed.add_subparsers(required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="watch a feed (or resume a paused one); its backlog is not announced")
+    add.add_argument("url")
+    add.set_defaults(action=_feed_add)
+    actions.add_parser("list", help="the feeds and their health").set_defaults(action=_feed_list)
+    remove = actions.add_parser("remove", help="stop watching a feed (its episodes stay)")
+    remove.add_argument("url")
+    remove.set_defaults(action=_feed_remove)
 
 
 def _date_arg(text: str):
@@ -158,11 +178,12 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     if (args.title or args.episode) and (len(args.paths) > 1 or args.paths[0].is_dir()):
         print("podquote: --title and --episode name one episode: give a single file", file=sys.stderr)
         return 2
-    flags = Metadata(
-        id=_episode_id(args.episode), podcast=args.podcast, title=args.title,
-        published=args.date, urls=tuple(args.url),
-    )
+    flags = Metadata(podcast=args.podcast, title=args.title, published=args.date, urls=tuple(args.url))
     async with _library(settings) as library:
+        if args.episode:
+            flags = await _episode_flags(library, args.episode, flags)
+            if flags is None:
+                return 2
         report = await library.ingest(args.paths, flags, _progress_bar(sys.stderr))
     for path, reason in report.failed:
         print(f"podquote: {path}: {reason}", file=sys.stderr)
@@ -170,8 +191,19 @@ async def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.ok else 1
 
 
-def _episode_id(guid: str | None) -> str | None:
-    return episode_id_for(guid) if guid else None
+async def _episode_flags(library: Library, guid_or_url: str, flags: Metadata) -> Metadata | None:
+    """The flags, over the metadata of the feed episode with this guid or URL (None: it is ambiguous).
+    With no such episode, the transcript becomes a new episode with an id made from the guid."""
+    found = await FeedStore(library.storage).find_episodes(guid_or_url)
+    if len(found) > 1:
+        print(f"podquote: {guid_or_url} names {len(found)} episodes; give the episode's guid", file=sys.stderr)
+        return None
+    loaded = await library.storage.load_episode(found[0]) if found else None
+    if loaded is None:
+        return flags.over(Metadata(id=episode_id_for(guid_or_url)))
+    episode = loaded[0]
+    print(f"attaching the transcript to: {episode.title}", file=sys.stderr)
+    return flags.over(Metadata(episode.id, episode.podcast, episode.title, episode.published, episode.urls))
 
 
 def _progress_bar(stream: TextIO) -> Callable[[int, int], None] | None:
@@ -196,6 +228,89 @@ async def _reindex(args: argparse.Namespace, settings: Settings) -> int:
         count = await library.reindex()
         stats = await library.stats()
     print(f"reindexed {count} episodes, {stats['passages']} passages", file=sys.stderr)
+    return 0
+
+
+# Feeds
+
+
+async def _feed_add(args: argparse.Namespace, settings: Settings) -> int:
+    if urlsplit(args.url).scheme not in ("http", "https") or not urlsplit(args.url).hostname:
+        print(f"podquote: not a web address: {args.url}", file=sys.stderr)
+        return 2
+    async with _library(settings) as library:
+        feeds = FeedStore(library.storage)
+        feed, created = await feeds.add(args.url, time.time())
+        if not created:
+            print(f"{args.url}: already watched; it will be polled again now", file=sys.stderr)
+            return 0
+        print(_first_poll_line(await _first_poll(settings, library, feeds, feed)))
+    return 0
+
+
+async def _first_poll(settings: Settings, library: Library, feeds: FeedStore, feed: Feed) -> PollReport:
+    """Read a new feed once, so the operator sees at once whether it works; its backlog is only recorded."""
+    session, fetcher = open_fetcher(settings)
+    async with session:
+        watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, SystemClock(),
+                          WatchPolicy.from_settings(settings))
+        return await watcher.poll(feed)
+
+
+def _first_poll_line(report: PollReport) -> str:
+    if not report.ok:
+        return f"added {report.feed}, but reading it failed: {report.error}; it will be retried"
+    return f"added {report.feed}: {_count(report.new, 'episode')} recorded (not announced); new ones will be"
+
+
+async def _feed_list(args: argparse.Namespace, settings: Settings) -> int:
+    async with _library(settings) as library:
+        feeds = FeedStore(library.storage)
+        await feeds.ensure(settings.feeds, time.time())
+        health = await feeds.health()
+    if not health:
+        print("No feeds. Add one with: podquote feed add URL (or set PODQUOTE_FEEDS)")
+    for number, entry in enumerate(health, start=1):
+        print(render_feed_health(number, entry, time.time()))
+    return 0
+
+
+def render_feed_health(number: int, health: FeedHealth, now: float) -> str:
+    """Two lines about a feed: what it is, then how its polling goes."""
+    feed = health.feed
+    title = f"{feed.title} · " if feed.title else ""
+    moved = f" (now at {feed.fetch_url})" if feed.fetch_url != feed.url else ""
+    config = " [PODQUOTE_FEEDS]" if feed.from_config else ""
+    state = _feed_state(feed)
+    last = f"last poll {_when(feed.last_poll_at)}" if feed.last_poll_at else "not polled yet"
+    counts = f"{_count(health.items, 'episode')}, {health.waiting} waiting for a transcript"
+    return f"{number}. {title}{feed.url}{moved}{config}\n   {state} · {last} · next {_when(feed.next_poll_at)} · {counts}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _feed_state(feed: Feed) -> str:
+    if feed.paused:
+        return f"PAUSED after {feed.errors} failures (last: {feed.last_error}); `podquote feed add` resumes it"
+    if feed.errors:
+        return f"failing ({feed.errors} in a row; last: {feed.last_error})"
+    return "ok"
+
+
+def _when(moment: float | None) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+
+
+async def _feed_remove(args: argparse.Namespace, settings: Settings) -> int:
+    async with _library(settings) as library:
+        removed = await FeedStore(library.storage).remove(args.url)
+    if not removed:
+        print(f"podquote: no feed {args.url} (see podquote feed list)", file=sys.stderr)
+        return 1
+    note = " It is in PODQUOTE_FEEDS, so it comes back at the next start." if args.url in settings.feeds else ""
+    print(f"removed {args.url}; its episodes stay in the library.{note}")
     return 0
 
 

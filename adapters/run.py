@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Mapping
 from typing import Protocol
 
 from adapters.console import run_console
@@ -13,6 +14,9 @@ from adapters.telegram_bot.service import TelegramService
 from bot.commands import Commands
 from bot.config import Settings
 from bot.library import Library
+from bot.notify import Notifier
+from bot.outbox import DispatcherService
+from bot.watcher import WatcherService
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +35,32 @@ class Service(Protocol):
 
 def build_services(settings: Settings, commands: Commands, library: Library) -> list[Service]:
     """The services the settings ask for (empty: console mode)."""
-    services: list[Service] = []
+    chats = chat_services(settings, commands, library)
+    # The chat adapters' Notifiers, by platform ("telegram", "discord"), for new-episode notices.
+    notifiers: dict[str, Notifier] = {chat.notifier.platform: chat.notifier for chat in chats}
+    return [*chats, *notice_services(settings, library, notifiers)]
+
+
+def chat_services(settings: Settings, commands: Commands, library: Library) -> list:
+    """The chat adapters that have a token configured."""
+    chats: list = []
     if settings.telegram_token is not None:
-        services.append(TelegramService(settings, commands, library))
+        chats.append(TelegramService(settings, commands, library))
     if settings.discord_token is not None:
-        services.append(DiscordService(settings, commands))
+        chats.append(DiscordService(settings, commands))
+    return chats
+
+
+def notice_services(settings: Settings, library: Library, notifiers: Mapping[str, Notifier]) -> list[Service]:
+    """The feed watcher, when there are feeds configured or chats to tell, and the notice dispatcher,
+    when there are chats to tell (the watcher enqueues notices only for the platforms it has)."""
+    services: list[Service] = []
+    dispatcher = DispatcherService(settings, notifiers) if notifiers else None
+    if settings.feeds or notifiers:
+        wake = dispatcher.wake if dispatcher else None
+        services.append(WatcherService(settings, library, notifiers.keys(), wake))
+    if dispatcher:
+        services.append(dispatcher)
     return services
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.ratelimit import PlatformLimits, Rate, parse_limits
 from search.errors import PodquoteError
 
 DEFAULT_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -65,6 +66,19 @@ class Settings:
     discord_guild_id: int | None = None
     # The operator's own accounts: "telegram:123", "discord:456" (or bare ids, for both).
     admins: frozenset[str] = frozenset()
+    # Feeds to watch (besides those added with `podquote feed add`), and how politely.
+    feeds: tuple[str, ...] = ()
+    poll_minutes: float = 10.0
+    transcript_wait_days: float = 14.0
+    fetch_timeout: float = 30.0
+    fetch_max_mb: float = 20.0
+    feed_pause_after: int = 10
+    # New-episode notices: each platform's limits (overall, per chat, per group chat), how many tries
+    # a notice gets, and how many are in flight at once (each may be sent twice after a kill -9).
+    telegram_limits: PlatformLimits = PlatformLimits(Rate(30, 1), Rate(1, 1), Rate(20, 60))
+    discord_limits: PlatformLimits = PlatformLimits(Rate(50, 1), Rate(5, 5), None)
+    delivery_attempts: int = 5
+    send_concurrency: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -87,11 +101,62 @@ class Settings:
             discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
             discord_guild_id=_integer(env, "DISCORD_GUILD_ID", None),
             admins=frozenset(env.get("PODQUOTE_ADMINS", "").replace(",", " ").split()),
+            **_feed_settings(env, defaults),
         )
+
+    def delivery_limits(self) -> dict[str, PlatformLimits]:
+        """Each chat platform's rate limits, by its name."""
+        return {"telegram": self.telegram_limits, "discord": self.discord_limits}
 
     def is_admin(self, platform: str, user_id: str) -> bool:
         """Whether a platform's user is one of the operator's own accounts."""
         return f"{platform}:{user_id}" in self.admins or user_id in self.admins
+
+
+def _feed_settings(env: Mapping[str, str], defaults: Settings) -> dict[str, object]:
+    """The feed watcher's and the dispatcher's settings (PODQUOTE_FEEDS, PODQUOTE_POLL_MINUTES, ...)."""
+    return {
+        "feeds": tuple(dict.fromkeys(env.get("PODQUOTE_FEEDS", "").split())),
+        "poll_minutes": _positive(env, "PODQUOTE_POLL_MINUTES", defaults.poll_minutes),
+        "transcript_wait_days": _positive(env, "PODQUOTE_TRANSCRIPT_WAIT_DAYS", defaults.transcript_wait_days),
+        "fetch_timeout": _positive(env, "PODQUOTE_FETCH_TIMEOUT", defaults.fetch_timeout),
+        "fetch_max_mb": _positive(env, "PODQUOTE_FETCH_MAX_MB", defaults.fetch_max_mb),
+        "feed_pause_after": _count(env, "PODQUOTE_FEED_PAUSE_AFTER", defaults.feed_pause_after),
+        "telegram_limits": _limits(env, "PODQUOTE_TELEGRAM_LIMITS", defaults.telegram_limits),
+        "discord_limits": _limits(env, "PODQUOTE_DISCORD_LIMITS", defaults.discord_limits),
+        "delivery_attempts": _count(env, "PODQUOTE_DELIVERY_ATTEMPTS", defaults.delivery_attempts),
+        "send_concurrency": _count(env, "PODQUOTE_SEND_CONCURRENCY", defaults.send_concurrency),
+    }
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}: must be a number, not {value!r}") from None
+    if not number > 0:
+        raise ConfigError(f"{name}: must be more than 0, not {value!r}")
+    return number
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    number = _integer(env, name, default)
+    if number is None or number < 1:
+        raise ConfigError(f"{name}: must be 1 or more, not {number}")
+    return number
+
+
+def _limits(env: Mapping[str, str], name: str, default: PlatformLimits) -> PlatformLimits:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return parse_limits(value)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
 
 
 def _integer(env: Mapping[str, str], name: str, default: int | None) -> int | None:

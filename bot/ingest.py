@@ -60,18 +60,25 @@ def transcript_files(paths: list[Path]) -> Iterator[Path]:
 def read_record(path: Path, flags: Metadata = Metadata()) -> EpisodeRecord:
     """Read, parse and describe one transcript file. Raises TranscriptError with the reason."""
     data = _read_bytes(path)
-    transcript = parse_transcript(data, path.name)
-    metadata = flags.over(manifest_entry(path)).over(_from_transcript(transcript))
+    return record_from_bytes(data, path.name, str(path), flags.over(manifest_entry(path)), f"file:{path.resolve()}")
+
+
+def record_from_bytes(
+    data: bytes, name: str, source: str, metadata: Metadata = Metadata(), id_key: str | None = None
+) -> EpisodeRecord:
+    """Parse and describe one transcript (a file's bytes, or a download's). Raises TranscriptError."""
+    transcript = parse_transcript(data, name)
+    metadata = metadata.over(_from_transcript(transcript))
     episode = Episode(
-        id=metadata.id or episode_id_for(f"file:{path.resolve()}"),
+        id=metadata.id or episode_id_for(id_key or source),
         podcast=metadata.podcast or UNKNOWN_PODCAST,
-        title=metadata.title or path.stem.replace("_", " ").replace("-", " "),
+        title=metadata.title or Path(name).stem.replace("_", " ").replace("-", " "),
         published=metadata.published,
         urls=metadata.urls,
         duration=transcript.duration or _last_start(transcript),
         segments=tuple(transcript.segments),
     )
-    return EpisodeRecord(episode, str(path), transcript.format, fingerprint(data, episode))
+    return EpisodeRecord(episode, source, transcript.format, fingerprint(data, episode))
 
 
 def episode_id_for(key: str) -> str:

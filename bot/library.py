@@ -6,11 +6,11 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import Settings
-from bot.ingest import Metadata, read_record, transcript_files
+from bot.ingest import Metadata, fingerprint, read_record, record_from_bytes, transcript_files
 from bot.models import EpisodeInfo
 from bot.storage import EpisodeRecord, Storage
 from search.errors import TranscriptError
@@ -102,6 +102,41 @@ class Library:
         outcome = await self._store(record)
         setattr(report, outcome, getattr(report, outcome) + 1)
         report.episode_ids.append(record.episode.id)
+
+    async def ingest_bytes(self, data: bytes, name: str, source: str, metadata: Metadata) -> str:
+        """Add or replace one episode from a transcript's bytes (a feed's download): 'added',
+        'replaced' or 'unchanged'. Raises TranscriptError when they can't be read."""
+        record = await asyncio.to_thread(record_from_bytes, data, name, source, metadata)
+        outcome = await self._store(record)
+        await self._flush()
+        log.info("ingested source=%s episode=%s outcome=%s", source, record.episode.id, outcome)
+        return outcome
+
+    async def list_episodes(self, episodes: Sequence[Episode], source: str) -> int:
+        """List episodes that have no transcript yet (a feed's new items); ones already stored are left
+        as they are. How many were added."""
+        new = [e for e in episodes if await self.storage.fingerprint_of(e.id) is None]
+        for start in range(0, len(new), INDEX_BATCH):
+            records = [EpisodeRecord(e, source, "", fingerprint(b"", e)) for e in new[start : start + INDEX_BATCH]]
+            await self.storage.save_episodes(records)
+            self._pending.update({r.episode.id: (r.episode, r.fingerprint) for r in records})
+            await self._flush()
+        return len(new)
+
+    async def update_listing(self, changed: Episode) -> bool:
+        """Take an episode's new title, date and links (its feed item was edited), keeping its transcript."""
+        loaded = await self.storage.load_episode(changed.id)
+        if loaded is None:
+            return False
+        old, old_fingerprint = loaded
+        if (old.title, old.published, old.urls) == (changed.title, changed.published, changed.urls):
+            return False
+        new = replace(old, title=changed.title, published=changed.published, urls=changed.urls)
+        new_fingerprint = fingerprint(old_fingerprint.encode(), new)
+        await self.storage.update_metadata(new, new_fingerprint)
+        self._pending[new.id] = (new, new_fingerprint)
+        await self._flush()
+        return True
 
     async def _store(self, record: EpisodeRecord) -> str:
         """Save one record unless it is already stored; the outcome's name."""

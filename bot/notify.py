@@ -20,6 +20,8 @@ class EpisodeNotice:
     url: str | None
     searchable: bool
     example_query: str | None = None
+    # A short plain-text description from the feed (at most a few hundred characters).
+    description: str | None = None
 
 
 class DeliveryError(PodquoteError):

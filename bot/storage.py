@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -74,6 +75,71 @@ MIGRATIONS: tuple[str, ...] = (
         created_at TEXT NOT NULL,
         UNIQUE (platform, user_id, query)
     );
+    """,
+    # Feeds, the items seen in them, and the outbox of new-episode notices (bot/feedstore.py and
+    # bot/outbox.py hold their queries). Times are seconds since the epoch, from the injected clock.
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        fetch_url TEXT NOT NULL,
+        title TEXT,
+        from_config INTEGER NOT NULL DEFAULT 0,
+        etag TEXT,
+        last_modified TEXT,
+        primed INTEGER NOT NULL DEFAULT 0,
+        added_at REAL NOT NULL,
+        last_poll_at REAL,
+        last_ok_at REAL,
+        next_poll_at REAL NOT NULL,
+        errors INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        paused INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE feed_items (
+        feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        episode_id TEXT NOT NULL,
+        guid TEXT,
+        link TEXT,
+        enclosure TEXT,
+        title TEXT NOT NULL,
+        published TEXT,
+        transcripts TEXT NOT NULL DEFAULT '[]',
+        first_seen REAL NOT NULL,
+        transcript_state TEXT NOT NULL DEFAULT 'waiting'
+            CHECK (transcript_state IN ('waiting', 'ingested', 'gave_up')),
+        transcript_tries INTEGER NOT NULL DEFAULT 0,
+        transcript_next_at REAL NOT NULL DEFAULT 0,
+        transcript_error TEXT,
+        PRIMARY KEY (feed_id, item_key)
+    );
+    CREATE INDEX feed_items_by_guid ON feed_items(guid);
+    CREATE INDEX feed_items_by_link ON feed_items(link);
+    CREATE INDEX feed_items_by_enclosure ON feed_items(enclosure);
+    CREATE INDEX feed_items_by_episode ON feed_items(episode_id);
+    CREATE TABLE notices (
+        episode_id TEXT PRIMARY KEY,
+        podcast TEXT NOT NULL,
+        title TEXT NOT NULL,
+        published TEXT,
+        url TEXT,
+        description TEXT
+    );
+    CREATE TABLE deliveries (
+        episode_id TEXT NOT NULL REFERENCES notices(episode_id) ON DELETE CASCADE,
+        platform TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'gone', 'expired')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        sent_at REAL,
+        last_error TEXT,
+        PRIMARY KEY (episode_id, platform, chat_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
     """,
 )
 
@@ -146,6 +212,26 @@ class Storage:
         """Close the connection."""
         await self._db.close()
 
+    @property
+    def db(self) -> aiosqlite.Connection:
+        """The connection, for the repositories of the other tables in bot/ (feeds, deliveries)."""
+        return self._db
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Statements that stand or fall together: committed at the end, rolled back on any error.
+        Inside another transaction, it is part of that one."""
+        if self._db.in_transaction:
+            yield self._db
+            return
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            await self._db.rollback()
+            raise
+        await self._db.commit()
+
     # Episodes
 
     async def fingerprint_of(self, episode_id: str) -> str | None:
@@ -160,30 +246,41 @@ class Storage:
 
     async def save_episode(self, record: EpisodeRecord) -> None:
         """Store an episode and its segments, replacing any earlier version, in one transaction."""
+        await self.save_episodes([record])
+
+    async def save_episodes(self, records: Sequence[EpisodeRecord]) -> None:
+        """Store episodes (a feed's backlog, listed before their transcripts) in one transaction."""
+        async with self.transaction():
+            for record in records:
+                await self._write_episode(record)
+
+    async def _write_episode(self, record: EpisodeRecord) -> None:
         episode = record.episode
         words = sum(len(s.text.split()) for s in episode.segments)
-        try:
-            await self._db.execute("BEGIN IMMEDIATE")
-            podcast_id = await self._podcast_id(episode.podcast)
-            await self._db.execute("DELETE FROM segments WHERE episode_id = ?", (episode.id,))
-            await self._db.execute(
-                "INSERT OR REPLACE INTO episodes (id, podcast_id, title, published, duration, urls,"
-                " source, format, words, fingerprint, indexed_fingerprint, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
-                (
-                    episode.id, podcast_id, episode.title, _iso(episode.published), episode.duration,
-                    json.dumps(list(episode.urls)), record.source, record.format,
-                    words, record.fingerprint, _now(),
-                ),
-            )
-            await self._db.executemany(
-                "INSERT INTO segments (episode_id, seq, start, speaker, text) VALUES (?, ?, ?, ?, ?)",
-                ((episode.id, i, s.start, s.speaker, s.text) for i, s in enumerate(episode.segments)),
-            )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        podcast_id = await self._podcast_id(episode.podcast)
+        await self._db.execute("DELETE FROM segments WHERE episode_id = ?", (episode.id,))
+        await self._db.execute(
+            "INSERT OR REPLACE INTO episodes (id, podcast_id, title, published, duration, urls,"
+            " source, format, words, fingerprint, indexed_fingerprint, added_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            (
+                episode.id, podcast_id, episode.title, _iso(episode.published), episode.duration,
+                json.dumps(list(episode.urls)), record.source, record.format,
+                words, record.fingerprint, _now(),
+            ),
+        )
+        await self._db.executemany(
+            "INSERT INTO segments (episode_id, seq, start, speaker, text) VALUES (?, ?, ?, ?, ?)",
+            ((episode.id, i, s.start, s.speaker, s.text) for i, s in enumerate(episode.segments)),
+        )
+
+    async def update_metadata(self, episode: Episode, fingerprint: str) -> None:
+        """Change an episode's title, date and links (its feed item was edited), keeping its text."""
+        await self._db.execute(
+            "UPDATE episodes SET title = ?, published = ?, urls = ?, fingerprint = ? WHERE id = ?",
+            (episode.title, _iso(episode.published), json.dumps(list(episode.urls)), fingerprint, episode.id),
+        )
+        await self._db.commit()
 
     async def mark_indexed(self, fingerprints: dict[str, str]) -> None:
         """Record which version of each episode the search index now holds."""
@@ -243,11 +340,14 @@ class Storage:
         return [_info(row) for row in rows]
 
     async def random_episode_id(self, pick: float) -> str | None:
-        """The episode at a fraction `pick` (0 <= pick < 1) of the list: random when pick is."""
-        count = await self.count_episodes()
+        """The transcribed episode at a fraction `pick` (0 <= pick < 1) of them: random when pick is."""
+        # Episodes listed from a feed have no words until their transcript arrives.
+        count = (await self._one("SELECT count(*) FROM episodes WHERE words > 0"))[0]
         if not count:
             return None
-        row = await self._one("SELECT id FROM episodes ORDER BY id LIMIT 1 OFFSET ?", int(pick * count))
+        row = await self._one(
+            "SELECT id FROM episodes WHERE words > 0 ORDER BY id LIMIT 1 OFFSET ?", int(pick * count)
+        )
         return row[0]
 
     async def count_episodes(self) -> int:

@@ -11,6 +11,8 @@ from adapters.discord_bot.respond import APOLOGY
 from adapters.discord_bot.service import DiscordService, DiscordUnreachable
 from adapters.run import build_services
 from bot.config import ConfigError, Secret
+from bot.outbox import DispatcherService
+from bot.watcher import WatcherService
 from tests.adapters.discord_bot.conftest import make_service, started
 from tests.adapters.discord_bot.fake_discord import APPLICATION_ID, EPHEMERAL, GUILD_ID, TOKEN, FakeDiscord
 
@@ -158,7 +160,8 @@ def test_podquote_run_starts_discord_when_a_token_is_configured(settings, comman
     assert build_services(settings, commands, library) == []
     with_token = dataclasses.replace(settings, discord_token=Secret(TOKEN))
     services = build_services(with_token, commands, library)
-    assert [type(s) for s in services] == [DiscordService] and services[0].name == "discord"
+    assert [type(s) for s in services] == [DiscordService, WatcherService, DispatcherService]
+    assert services[0].name == "discord"
 
 
 async def test_fake_discord_waits_fail_with_what_was_seen(fake: FakeDiscord):

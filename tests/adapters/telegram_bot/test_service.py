@@ -29,7 +29,7 @@ async def test_start_up_registers_the_command_menu_and_polls(chat, api):
 async def test_the_composition_root_starts_telegram_only_with_a_token(telegram_settings, library):
     commands = Commands(library)
     services = build_services(telegram_settings, commands, library)
-    assert [s.name for s in services] == ["telegram"]
+    assert [s.name for s in services] == ["telegram", "feed watcher", "notice dispatcher"]
     assert isinstance(services[0], TelegramService)
     assert build_services(dataclasses.replace(telegram_settings, telegram_token=None), commands, library) == []
 

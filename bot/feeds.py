@@ -1,0 +1,512 @@
+"""Podcast feeds: fetching them politely (I/O), reading them, and the pure decisions about them.
+
+Fetch: a conditional GET (ETag / Last-Modified), redirects followed by hand so that permanent ones can
+be remembered and loops named, a time limit and a size cap. Read: feedparser on the capped bytes,
+after refusing entity declarations, plus the Podcasting 2.0 `<podcast:transcript>` links that
+feedparser keeps only one of. Decide: which items are new, when to poll next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import textwrap
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from html import unescape
+from typing import Any
+from urllib.parse import urljoin
+
+import aiohttp
+import feedparser
+from yarl import URL
+
+from search.errors import PodquoteError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "podquote/0.1 (podcast feed watcher)"
+MAX_REDIRECTS = 5
+MAX_ITEMS = 10_000
+DESCRIPTION_CHARS = 300
+_PERMANENT = {301, 308}
+_REDIRECTS = {301, 302, 303, 307, 308}
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_TAG = re.compile(r"<[^>]*>")
+# The Podcasting 2.0 namespace, and the address some early feeds declared it by.
+_PODCAST_NAMESPACES = ("podcastindex.org/namespace/1.0", "Podcastindex-org/podcast-namespace")
+_ATOM = "{http://www.w3.org/2005/Atom}"
+# Transcript types, the timed ones first: a quote can then link to its moment.
+_TRANSCRIPT_TYPES = (
+    ("text/vtt", ".vtt"),
+    ("application/x-subrip", ".srt"),
+    ("application/srt", ".srt"),
+    ("text/srt", ".srt"),
+    ("application/json", ".json"),
+    ("text/html", ".html"),
+    ("text/plain", ".txt"),
+)
+
+
+# What feedparser flags in perfectly usable feeds (a charset declared wrong, a text/html content type).
+_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
+class FeedError(PodquoteError, ValueError):
+    """A feed could not be read: not a feed, or refused (entity declarations); the reason says which."""
+
+
+class FetchError(PodquoteError, OSError):
+    """A fetch failed (network, HTTP status, too large, too slow, redirect loop)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+# Values
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLink:
+    """A `<podcast:transcript>` link: where the transcript is and its declared type."""
+
+    url: str
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One item (episode) of a feed, as read; `key` is what identifies it from poll to poll."""
+
+    key: str
+    title: str
+    guid: str | None = None
+    link: str | None = None
+    enclosure: str | None = None
+    published: datetime | None = None
+    description: str | None = None
+    transcripts: tuple[TranscriptLink, ...] = ()
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """The episode's page, then its audio."""
+        return tuple(url for url in (self.link, self.enclosure) if url)
+
+    @property
+    def day(self) -> date | None:
+        """The air date (UTC)."""
+        return self.published.date() if self.published else None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed's title and its usable items, in the feed's order; `skipped` says what was left out and why."""
+
+    title: str | None
+    items: tuple[FeedItem, ...]
+    skipped: tuple[str, ...] = ()
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What a fetch brought: the body (empty when not modified) and what to send next time."""
+
+    status: int
+    body: bytes = b""
+    url: str = ""
+    moved_to: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """304: nothing new since the last poll."""
+        return self.status == 304
+
+
+# Fetching (I/O)
+
+
+class Fetcher:
+    """GETs feeds and transcripts through one aiohttp session, within a time limit and a size cap."""
+
+    def __init__(self, session: aiohttp.ClientSession, timeout: float, max_bytes: int) -> None:
+        self._session = session
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+
+    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """GET a URL, conditionally when etag/last_modified are given; FetchError with the reason."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._follow(url, _conditional_headers(etag, last_modified))
+        except TimeoutError:
+            raise FetchError(f"no answer within {self._timeout:g} s") from None
+        except aiohttp.ClientError as error:
+            raise FetchError(f"cannot fetch it: {_describe(error)}") from None
+        except ValueError as error:
+            raise FetchError(f"bad address: {error}") from None
+
+    async def _follow(self, url: str, headers: dict[str, str]) -> FetchResult:
+        """Follow redirects by hand: remember where permanent ones lead; name loops."""
+        seen, moved_to, permanent = {url}, None, True
+        for _ in range(MAX_REDIRECTS + 1):
+            async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+                if response.status not in _REDIRECTS:
+                    return await self._result(response, url, moved_to)
+                permanent = permanent and response.status in _PERMANENT
+                url = _redirect_target(response)
+            if url in seen:
+                raise FetchError(f"redirect loop at {url}")
+            seen.add(url)
+            moved_to = url if permanent else moved_to
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects")
+
+    async def _result(self, response: aiohttp.ClientResponse, url: str, moved_to: str | None) -> FetchResult:
+        if response.status == 304:
+            return FetchResult(304, url=url, moved_to=moved_to, **_validators(response))
+        if response.status != 200:
+            raise FetchError(f"HTTP {response.status}", _retry_after(response))
+        body = await self._read_capped(response)
+        return FetchResult(
+            200, body, url, moved_to, content_type=response.headers.get("Content-Type"),
+            **_validators(response),
+        )
+
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
+        """The body, refused as soon as it is bigger than the cap (declared or actual)."""
+        declared = response.content_length
+        if declared is not None and declared > self._max_bytes:
+            raise FetchError(self._too_large(declared))
+        chunks, size = [], 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise FetchError(self._too_large(size, more=True))
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, size: int, more: bool = False) -> str:
+        return f"too large ({'over ' if more else ''}{size / 1e6:.1f} MB; the limit is {self._max_bytes / 1e6:g} MB)"
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/rss+xml, application/atom+xml, */*;q=0.5"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _validators(response: aiohttp.ClientResponse) -> dict[str, str | None]:
+    return {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
+
+
+def _redirect_target(response: aiohttp.ClientResponse) -> str:
+    location = response.headers.get("Location")
+    if not location:
+        raise FetchError(f"HTTP {response.status} without a Location")
+    target = response.url.join(URL(location))
+    if target.scheme not in ("http", "https"):
+        raise FetchError(f"redirected to a non-web address: {target}")
+    return str(target)
+
+
+def _retry_after(response: aiohttp.ClientResponse) -> float | None:
+    value = response.headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+def _describe(error: aiohttp.ClientError) -> str:
+    return str(error) or type(error).__name__
+
+
+# Reading
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Read a feed's bytes (RSS 2.0, Atom, iTunes, Podcasting 2.0); FeedError when it isn't usable."""
+    refuse_entity_declarations(body)
+    # Bytes go in as a stream: feedparser would take a str or bytes for a URL or a file name to open.
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    warning = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
+    if not parsed.get("version") and not parsed.entries:
+        raise FeedError(f"not an RSS or Atom feed ({warning or 'no feed elements found'})")
+    if not parsed.entries and warning and not isinstance(parsed.get("bozo_exception"), _BENIGN):
+        raise FeedError(f"malformed feed: {warning}")
+    entries = parsed.entries[:MAX_ITEMS]
+    items, skipped = read_items(entries, transcript_links(body, entries, url))
+    if len(parsed.entries) > MAX_ITEMS:
+        skipped.append(f"{len(parsed.entries) - MAX_ITEMS} items past the first {MAX_ITEMS} not read")
+    return ParsedFeed(plain_text(parsed.feed.get("title")), tuple(items), tuple(skipped), warning)
+
+
+def refuse_entity_declarations(body: bytes) -> None:
+    """Refuse a document that declares entities: real feeds never do, and feedparser's fallback parser
+    expands the ones it deems safe without limit (200 kB of feed became a 200 MB title in our test)."""
+    text = body.replace(b"\x00", b"")  # UTF-16 and UTF-32 markup reads as ASCII without its NULs
+    root = _ROOT_ELEMENT.search(text)
+    prologue = text[: root.start() if root else len(text)]
+    if b"<!entity" in prologue.lower():
+        raise FeedError("refused: it declares XML entities (an entity-expansion attack, or a broken feed)")
+
+
+def read_items(
+    entries: Sequence[Mapping[str, Any]], transcripts: Sequence[tuple[TranscriptLink, ...]]
+) -> tuple[list[FeedItem], list[str]]:
+    """The usable items, first of each identity; the reasons for the others."""
+    items, skipped, seen = [], [], set()
+    for entry, links in zip(entries, transcripts):
+        item = read_item(entry, links)
+        if isinstance(item, str):
+            skipped.append(item)
+        elif item.key in seen:
+            skipped.append(f"duplicate item {item.key!r}: only its first occurrence is used")
+        else:
+            seen.add(item.key)
+            items.append(item)
+    return items, skipped
+
+
+def read_item(entry: Mapping[str, Any], transcripts: tuple[TranscriptLink, ...] = ()) -> FeedItem | str:
+    """One feedparser entry as a FeedItem, or the reason it can't be one."""
+    guid = _clean(entry.get("id"))
+    link = _clean(entry.get("link"))
+    enclosure = next((_clean(l.get("href")) for l in entry.get("links", ()) if l.get("rel") == "enclosure"), None)
+    title = plain_text(entry.get("title"))
+    published = _published(entry)
+    key = item_key(guid, enclosure, link, title, published)
+    if key is None:
+        return "an item with no guid, enclosure, link or title"
+    return FeedItem(
+        key=key,
+        title=title or _title_from(link or enclosure) or "Untitled episode",
+        guid=guid, link=link if link != enclosure else None, enclosure=enclosure, published=published,
+        description=_description(entry), transcripts=transcripts,
+    )
+
+
+def item_key(
+    guid: str | None, enclosure: str | None, link: str | None, title: str | None, published: datetime | None
+) -> str | None:
+    """What identifies an item: its guid, else its enclosure URL, else its link, else title and date."""
+    if guid:
+        return f"guid:{guid}"
+    if enclosure:
+        return f"enclosure:{enclosure}"
+    if link:
+        return f"link:{link}"
+    if title:
+        return f"title:{title}|{published.date().isoformat() if published else ''}"
+    return None
+
+
+def plain_text(html: str | None, limit: int | None = None) -> str | None:
+    """Markup dropped, entities decoded, whitespace squeezed; cut at a word under `limit` characters."""
+    if not html:
+        return None
+    text = " ".join(unescape(_TAG.sub(" ", html)).split())
+    if limit is not None and len(text) > limit:
+        text = textwrap.shorten(text, limit, placeholder="…")
+    return text or None
+
+
+def _description(entry: Mapping[str, Any]) -> str | None:
+    content = entry.get("content") or [{}]
+    return plain_text(entry.get("summary") or content[0].get("value"), DESCRIPTION_CHARS)
+
+
+def _published(entry: Mapping[str, Any]) -> datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def _clean(value: object) -> str | None:
+    return str(value).strip() or None if value else None
+
+
+def _title_from(url: str | None) -> str | None:
+    return url.rstrip("/").rsplit("/", 1)[-1] or None if url else None
+
+
+# Transcript links: feedparser keeps only the last element of a name it doesn't know
+# (https://github.com/kurtmckee/feedparser/issues/301), so they are read in a pass of their own.
+
+
+def transcript_links(
+    body: bytes, entries: Sequence[Mapping[str, Any]], base: str = ""
+) -> list[tuple[TranscriptLink, ...]]:
+    """Each entry's transcript links, matched to the entries by position (or by guid when the counts
+    differ); from feedparser's one kept link when the XML is too broken to read."""
+    try:
+        found = _scan_transcripts(body, base)
+    except ElementTree.ParseError:
+        return [_feedparser_transcript(entry, base) for entry in entries]
+    if len(found) == len(entries):
+        return [links for _, links in found]
+    by_guid = {guid: links for guid, links in found if guid}
+    return [by_guid.get(_clean(entry.get("id")) or "", ()) for entry in entries]
+
+
+def _scan_transcripts(body: bytes, base: str) -> list[tuple[str | None, tuple[TranscriptLink, ...]]]:
+    """(guid, transcript links) of every item or entry, in order; safe because entities were refused."""
+    found: list[tuple[str | None, tuple[TranscriptLink, ...]]] = []
+    guid, links, depth = None, [], 0
+    for event, element in ElementTree.iterparse(io.BytesIO(body), events=("start", "end")):
+        is_item = element.tag in ("item", f"{_ATOM}entry") or element.tag.endswith("}item")
+        if event == "start":
+            depth += is_item
+            continue
+        if is_item:
+            found.append((guid, tuple(links)))
+            guid, links, depth = None, [], depth - 1
+            element.clear()
+        elif depth and element.tag in ("guid", f"{_ATOM}id"):
+            guid = _clean(element.text)
+        elif depth and _is_transcript(element.tag) and element.get("url"):
+            links.append(TranscriptLink(urljoin(base, element.get("url", "").strip()), element.get("type")))
+    return found
+
+
+def _is_transcript(tag: str) -> bool:
+    return tag.endswith("}transcript") and any(ns in tag for ns in _PODCAST_NAMESPACES)
+
+
+def _feedparser_transcript(entry: Mapping[str, Any], base: str) -> tuple[TranscriptLink, ...]:
+    kept = entry.get("podcast_transcript")
+    if isinstance(kept, Mapping) and kept.get("url"):
+        return (TranscriptLink(urljoin(base, str(kept["url"]).strip()), kept.get("type")),)
+    return ()
+
+
+def preferred_transcripts(links: Iterable[TranscriptLink]) -> list[TranscriptLink]:
+    """Transcript links in the order to try them: timed formats (WebVTT, SRT, JSON) first."""
+    return sorted(links, key=_transcript_rank)
+
+
+def transcript_file_name(link: TranscriptLink) -> str:
+    """A file name for a downloaded transcript whose extension says its declared type (which helps
+    tell formats apart)."""
+    name = link.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] or "transcript"
+    declared = (link.type or "").split(";")[0].strip().lower()
+    suffix = next((suffix for kind, suffix in _TRANSCRIPT_TYPES if kind == declared), "")
+    return name if name.lower().endswith(suffix) else name + suffix
+
+
+def _transcript_rank(link: TranscriptLink) -> int:
+    declared = (link.type or "").split(";")[0].strip().lower()
+    path = link.url.split("?")[0].lower()
+    for rank, (kind, suffix) in enumerate(_TRANSCRIPT_TYPES):
+        if declared == kind or (not declared and path.endswith(suffix)):
+            return rank
+    return len(_TRANSCRIPT_TYPES)
+
+
+# Deciding (pure)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    """An item as recorded at an earlier poll: enough to tell whether it was edited since."""
+
+    key: str
+    episode_id: str
+    title: str
+    link: str | None
+    enclosure: str | None
+    published: str | None
+    transcripts: tuple[TranscriptLink, ...] = ()
+
+    def differs_from(self, item: FeedItem) -> bool:
+        """Whether the feed changed this item (title, links, date or transcripts)."""
+        published = item.published.isoformat() if item.published else None
+        mine = (self.title, self.link, self.enclosure, self.published, self.transcripts)
+        return mine != (item.title, item.link, item.enclosure, published, item.transcripts)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePolicy:
+    """What is announced: only items newer than `max_age`, and at most `max_per_poll` of them at once."""
+
+    max_age: timedelta = timedelta(days=14)
+    max_per_poll: int = 5
+
+
+@dataclass
+class ItemPlan:
+    """What to do with a poll's items: announce, record quietly, update; and why some are quiet."""
+
+    announce: list[FeedItem] = field(default_factory=list)
+    quiet: list[FeedItem] = field(default_factory=list)
+    changed: list[FeedItem] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def plan_items(
+    items: Sequence[FeedItem], known: Mapping[str, KnownItem], primed: bool, now: datetime,
+    policy: NoticePolicy = NoticePolicy(),
+) -> ItemPlan:
+    """Which items are new (and announced), which are edits; a first poll's backlog is never announced."""
+    plan = ItemPlan(changed=[i for i in items if i.key in known and known[i.key].differs_from(i)])
+    new = [item for item in items if item.key not in known]
+    if not primed:
+        plan.quiet = new
+        if new:
+            plan.reasons.append(f"first poll: {len(new)} items recorded as seen, none announced")
+        return plan
+    fresh = [item for item in new if not item.published or now - item.published <= policy.max_age]
+    old = [item for item in new if item.published and now - item.published > policy.max_age]
+    if old:
+        plan.reasons.append(f"{len(old)} new items older than {policy.max_age.days} days recorded, not announced")
+    plan.announce = _newest(fresh)[: policy.max_per_poll]
+    flood = _newest(fresh)[policy.max_per_poll :]
+    if flood:
+        plan.reasons.append(f"{len(fresh)} new items at once: announced the newest {policy.max_per_poll}")
+    plan.quiet = old + flood
+    return plan
+
+
+def _newest(items: Sequence[FeedItem]) -> list[FeedItem]:
+    """Newest first; an undated item counts as new as can be; the feed's order breaks ties."""
+    floor = datetime.max.replace(tzinfo=timezone.utc)
+    order = {item.key: n for n, item in enumerate(items)}
+    return sorted(items, key=lambda i: (-(i.published or floor).timestamp(), order[i.key]))
+
+
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """How often to poll, how to back off after failures, and when to pause a feed that keeps failing."""
+
+    interval: float = 600.0
+    max_backoff: float = 6 * 3600.0
+    pause_after: int = 10
+    paused_interval: float = 24 * 3600.0
+
+
+def backoff(base: float, failures: int, cap: float) -> float:
+    """base, doubled for each failure after the first, at most cap."""
+    return min(cap, base * 2 ** max(0, min(failures - 1, 30)))
+
+
+def next_poll(now: float, failures: int, policy: PollPolicy, retry_after: float | None = None) -> tuple[float, bool]:
+    """When to poll a feed next after `failures` failures in a row (0: it worked), and whether it is paused."""
+    if failures == 0:
+        return now + policy.interval, False
+    if failures >= policy.pause_after:
+        return now + policy.paused_interval, True
+    delay = backoff(policy.interval * 2, failures, policy.max_backoff)
+    return now + min(max(delay, retry_after or 0.0), policy.paused_interval), False
