@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 from adapters.console import render_episodes, render_quotes
 from bot.clock import SystemClock
-from bot.config import Settings
+from adapters.logs import configure_logging
+from adapters.startup import describe
+from bot.config import Settings, check_data_dir
 from bot.feedstore import Feed, FeedHealth, FeedStore
 from bot.ingest import Metadata, episode_id_for, parse_day
 from bot.library import Library
@@ -34,23 +36,33 @@ PROGRESS_MIN_FILES = 20
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `podquote` console script."""
     args = _parser().parse_args(argv)
-    level = logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        _configure_logs(args, settings)
         return asyncio.run(args.action(args, settings))
     except PodquoteError as error:
-        print(f"podquote: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # a settings mistake per line, each naming its setting
+            print(f"podquote: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
 
 
+def _configure_logs(args: argparse.Namespace, settings: Settings) -> None:
+    """The bot logs its events; one-off commands only warnings, unless asked (-v)."""
+    quiet = args.action is not _run and not args.verbose
+    level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper())
+    secrets = (settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret)
+    configure_logging(level, args.log_format or settings.log_format, secrets)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podquote", description="Find what was said in a podcast.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--log-format", choices=("text", "json"), help="key=value lines or JSON lines")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     sub.add_parser("run", help="run the bot (console mode without chat tokens)").set_defaults(action=_run)
+    sub.add_parser("check-config", help="validate the settings; say what will start").set_defaults(action=_check_config)
     quote = sub.add_parser("quote", help="print the best quotes for some words")
     quote.add_argument("words", nargs="*", help="what to look for")
     quote.add_argument("--json", action="store_true", help="print JSON")
@@ -107,6 +119,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.run import run
 
     return await run(settings)
+
+
+async def _check_config(args: argparse.Namespace, settings: Settings) -> int:
+    check_data_dir(settings.data_dir)
+    for line in describe(settings):
+        print(line)
+    return 0
 
 
 async def _quote(args: argparse.Namespace, settings: Settings) -> int:

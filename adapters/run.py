@@ -10,13 +10,16 @@ from typing import Protocol
 
 from adapters.console import run_console
 from adapters.discord_bot.service import DiscordService
+from adapters.http_endpoint import HttpEndpoint
 from adapters.telegram_bot.service import TelegramService
 from bot.commands import Commands
-from bot.config import Settings
+from bot.config import Settings, check_data_dir
 from bot.library import Library
+from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.outbox import DispatcherService
 from bot.watcher import WatcherService
+from search.errors import PodquoteError
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +36,14 @@ class Service(Protocol):
         """Stop taking new work, finish or hand back what is in flight, and release resources."""
 
 
-def build_services(settings: Settings, commands: Commands, library: Library) -> list[Service]:
+def build_services(
+    settings: Settings, commands: Commands, library: Library, metrics: Metrics | None = None
+) -> list[Service]:
     """The services the settings ask for (empty: console mode)."""
     chats = chat_services(settings, commands, library)
     # The chat adapters' Notifiers, by platform ("telegram", "discord"), for new-episode notices.
     notifiers: dict[str, Notifier] = {chat.notifier.platform: chat.notifier for chat in chats}
-    return [*chats, *notice_services(settings, library, notifiers)]
+    return [*chats, *notice_services(settings, library, notifiers, metrics)]
 
 
 def chat_services(settings: Settings, commands: Commands, library: Library) -> list:
@@ -51,48 +56,97 @@ def chat_services(settings: Settings, commands: Commands, library: Library) -> l
     return chats
 
 
-def notice_services(settings: Settings, library: Library, notifiers: Mapping[str, Notifier]) -> list[Service]:
+def notice_services(
+    settings: Settings, library: Library, notifiers: Mapping[str, Notifier], metrics: Metrics | None = None
+) -> list[Service]:
     """The feed watcher, when there are feeds configured or chats to tell, and the notice dispatcher,
     when there are chats to tell (the watcher enqueues notices only for the platforms it has)."""
     services: list[Service] = []
-    dispatcher = DispatcherService(settings, notifiers) if notifiers else None
+    dispatcher = DispatcherService(settings, notifiers, metrics=metrics) if notifiers else None
     if settings.feeds or notifiers:
         wake = dispatcher.wake if dispatcher else None
-        services.append(WatcherService(settings, library, notifiers.keys(), wake))
+        services.append(WatcherService(settings, library, notifiers.keys(), wake, metrics=metrics))
     if dispatcher:
         services.append(dispatcher)
     return services
 
 
 async def run(settings: Settings) -> int:
-    """Run the bot until it is stopped; with no chat token, console mode over the library."""
+    """Run the bot until SIGTERM or SIGINT; with no chat token, console mode over the library."""
+    check_data_dir(settings.data_dir)
     library = await Library.open(settings)
     try:
-        commands = Commands(library)
-        services = build_services(settings, commands, library)
+        metrics = Metrics()
+        commands = Commands(library, metrics=metrics)
+        services = build_services(settings, commands, library, metrics)
         if not services:
             await run_console(commands)
-        else:
-            await run_until_stopped(services)
+            return 0
+        supervisor = Supervisor(services, strict=settings.strict_startup)
+        if settings.http_port is not None:
+            supervisor.services.append(HttpEndpoint(settings.http_host, settings.http_port, metrics, supervisor.health))
+        return await supervisor.run_until_stopped()
     finally:
         await library.close()
-    return 0
 
 
-async def run_until_stopped(services: list[Service]) -> None:
-    """Start every service, wait for SIGINT or SIGTERM, then stop them all."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    started: list[Service] = []
-    try:
-        for service in services:
+class Supervisor:
+    """Starts the services, keeps their states for /healthz, and stops them all on a signal."""
+
+    def __init__(self, services: list[Service], strict: bool = False) -> None:
+        self.services = services
+        self.strict = strict
+        self.states: dict[str, tuple[bool, str]] = {s.name: (False, "not started") for s in services}
+        self._stop = asyncio.Event()
+
+    def health(self) -> dict[str, tuple[bool, str]]:
+        """Each service's state: (healthy, what it is doing or why it is down)."""
+        return dict(self.states)
+
+    def stop(self) -> None:
+        """Ask everything to stop (what SIGTERM and SIGINT do)."""
+        self._stop.set()
+
+    async def run_until_stopped(self) -> int:
+        """Start what can start, wait for a signal, stop what started; non-zero if nothing could run."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.stop)
+        started: list[Service] = []
+        try:
+            for service in self.services:
+                if self._stop.is_set():
+                    break
+                if await self._start(service):
+                    started.append(service)
+                elif self.strict:
+                    return 1
+            if not started:
+                return 1
+            await self._stop.wait()
+            return 0
+        finally:
+            await self._stop_all(started)
+
+    async def _start(self, service: Service) -> bool:
+        """Start one service; whether it started (a failure is logged and kept for /healthz)."""
+        try:
             await service.start()
-            started.append(service)
-            log.info("service started name=%s", service.name)
-        await stop.wait()
-    finally:
+        except Exception as error:  # one adapter's failure (a wrong token) must not take the others down
+            reason = str(error) if isinstance(error, PodquoteError) else f"{type(error).__name__}: {error}"
+            log.error("service failed to start name=%s reason=%s", service.name, reason,
+                      exc_info=not isinstance(error, PodquoteError))
+            self.states[service.name] = (False, f"failed to start: {reason}")
+            return False
+        self.states[service.name] = (True, "running")
+        log.info("service started name=%s", service.name)
+        return True
+
+    async def _stop_all(self, started: list[Service]) -> None:
         for service in reversed(started):
-            await service.stop()
+            try:
+                await service.stop()
+            except Exception:  # stopping the others matters more than this one's error
+                log.exception("service failed to stop cleanly name=%s", service.name)
+            self.states[service.name] = (False, "stopped")
             log.info("service stopped name=%s", service.name)

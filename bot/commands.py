@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.library import Library
+from bot.metrics import Metrics
 from bot.models import ChatRef, EpisodesReply, QuoteReply, Reply, TextReply
 from bot.storage import ALL_FEEDS
 from search.analyzer import term_of
@@ -55,9 +57,10 @@ def parse_command(text: str) -> Command | None:
 class Commands:
     """Answers the bot's commands with platform-neutral replies."""
 
-    def __init__(self, library: Library, rng: random.Random | None = None) -> None:
+    def __init__(self, library: Library, rng: random.Random | None = None, metrics: Metrics | None = None) -> None:
         self.library = library
         self.rng = rng or random.Random()
+        self.metrics = metrics or Metrics()
         self._handlers: dict[str, Callable[[str], Awaitable[Reply]]] = {
             "quote": self.quote,
             "random": self.random,
@@ -116,7 +119,10 @@ class Commands:
 
     async def quote(self, args: str, offset: int = 0) -> QuoteReply:
         """The best quotes for the words, a page at a time."""
+        started = time.perf_counter()
         result = await asyncio.to_thread(self.library.search, args, QUOTES_PER_PAGE, max(0, offset))
+        self.metrics.quotes.inc()
+        self.metrics.quote_seconds.observe(time.perf_counter() - started)
         return QuoteReply.from_result(result)
 
     async def random(self, args: str = "") -> Reply:

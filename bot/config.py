@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.ratelimit import PlatformLimits, Rate, parse_limits
 from search.errors import PodquoteError
@@ -47,10 +51,18 @@ class Secret:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything podquote can be told; see deploy/.env.example for each variable."""
+    """Everything podquote can be told; OPTIONS below (and deploy/.env.example) describe each."""
 
     data_dir: Path = Path("data")
     seeds_dir: Path | None = DEFAULT_SEEDS
+    # The operator's own accounts: "telegram:123", "discord:456" (or bare ids, for both).
+    admins: frozenset[str] = frozenset()
+    http_host: str = "127.0.0.1"
+    http_port: int | None = None
+    log_format: str = "text"
+    log_level: str = "info"
+    # Stop everything when one chat adapter can't start, instead of running the rest.
+    strict_startup: bool = False
     telegram_token: Secret | None = None
     # Where the Telegram Bot API lives; tests point it at a stand-in server on 127.0.0.1.
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -64,8 +76,6 @@ class Settings:
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
-    # The operator's own accounts: "telegram:123", "discord:456" (or bare ids, for both).
-    admins: frozenset[str] = frozenset()
     # Feeds to watch (besides those added with `podquote feed add`), and how politely.
     feeds: tuple[str, ...] = ()
     poll_minutes: float = 10.0
@@ -82,27 +92,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read settings from environment variables (PODQUOTE_DATA_DIR, PODQUOTE_SEEDS, tokens)."""
-        env = os.environ if env is None else env
-        seeds = env.get("PODQUOTE_SEEDS")
-        defaults = cls()
-        return cls(
-            data_dir=Path(env.get("PODQUOTE_DATA_DIR") or "data"),
-            seeds_dir=DEFAULT_SEEDS if seeds is None else (Path(seeds) if seeds.strip() else None),
-            telegram_token=read_secret(env, "TELEGRAM_TOKEN"),
-            telegram_api_url=env.get("TELEGRAM_API_URL") or defaults.telegram_api_url,
-            telegram_file_url=env.get("TELEGRAM_FILE_URL") or defaults.telegram_file_url,
-            telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
-            telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN") or defaults.telegram_webhook_listen,
-            telegram_webhook_port=_integer(env, "TELEGRAM_WEBHOOK_PORT", defaults.telegram_webhook_port),
-            telegram_webhook_secret=read_secret(env, "TELEGRAM_WEBHOOK_SECRET"),
-            discord_token=read_secret(env, "DISCORD_TOKEN"),
-            discord_api_url=env.get("DISCORD_API_URL") or defaults.discord_api_url,
-            discord_gateway_url=env.get("DISCORD_GATEWAY_URL") or None,
-            discord_guild_id=_integer(env, "DISCORD_GUILD_ID", None),
-            admins=frozenset(env.get("PODQUOTE_ADMINS", "").replace(",", " ").split()),
-            **_feed_settings(env, defaults),
-        )
+        """Settings from the environment, over the TOML file PODQUOTE_CONFIG names (if any)."""
+        return load_settings(os.environ if env is None else env)
 
     def delivery_limits(self) -> dict[str, PlatformLimits]:
         """Each chat platform's rate limits, by its name."""
@@ -113,70 +104,226 @@ class Settings:
         return f"{platform}:{user_id}" in self.admins or user_id in self.admins
 
 
-def _feed_settings(env: Mapping[str, str], defaults: Settings) -> dict[str, object]:
-    """The feed watcher's and the dispatcher's settings (PODQUOTE_FEEDS, PODQUOTE_POLL_MINUTES, ...)."""
-    return {
-        "feeds": tuple(dict.fromkeys(env.get("PODQUOTE_FEEDS", "").split())),
-        "poll_minutes": _positive(env, "PODQUOTE_POLL_MINUTES", defaults.poll_minutes),
-        "transcript_wait_days": _positive(env, "PODQUOTE_TRANSCRIPT_WAIT_DAYS", defaults.transcript_wait_days),
-        "fetch_timeout": _positive(env, "PODQUOTE_FETCH_TIMEOUT", defaults.fetch_timeout),
-        "fetch_max_mb": _positive(env, "PODQUOTE_FETCH_MAX_MB", defaults.fetch_max_mb),
-        "feed_pause_after": _count(env, "PODQUOTE_FEED_PAUSE_AFTER", defaults.feed_pause_after),
-        "telegram_limits": _limits(env, "PODQUOTE_TELEGRAM_LIMITS", defaults.telegram_limits),
-        "discord_limits": _limits(env, "PODQUOTE_DISCORD_LIMITS", defaults.discord_limits),
-        "delivery_attempts": _count(env, "PODQUOTE_DELIVERY_ATTEMPTS", defaults.delivery_attempts),
-        "send_concurrency": _count(env, "PODQUOTE_SEND_CONCURRENCY", defaults.send_concurrency),
-    }
+# Readers: text -> value, raising ValueError with what is wrong (the caller names the setting).
 
 
-def _positive(env: Mapping[str, str], name: str, default: float) -> float:
-    value = env.get(name, "").strip()
-    if not value:
-        return default
+def _number(text: str) -> float:
     try:
-        number = float(value)
+        number = float(text)
     except ValueError:
-        raise ConfigError(f"{name}: must be a number, not {value!r}") from None
+        raise ValueError(f"must be a number, not {text!r}") from None
     if not number > 0:
-        raise ConfigError(f"{name}: must be more than 0, not {value!r}")
+        raise ValueError(f"must be more than 0, not {text!r}")
     return number
 
 
-def _count(env: Mapping[str, str], name: str, default: int) -> int:
-    number = _integer(env, name, default)
-    if number is None or number < 1:
-        raise ConfigError(f"{name}: must be 1 or more, not {number}")
-    return number
-
-
-def _limits(env: Mapping[str, str], name: str, default: PlatformLimits) -> PlatformLimits:
-    value = env.get(name, "").strip()
-    if not value:
-        return default
+def _whole(text: str) -> int:
     try:
-        return parse_limits(value)
-    except ValueError as error:
-        raise ConfigError(f"{name}: {error}") from None
-
-
-def _integer(env: Mapping[str, str], name: str, default: int | None) -> int | None:
-    value = env.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
+        return int(text)
     except ValueError:
-        raise ConfigError(f"{name}: must be a whole number, not {value!r}") from None
+        raise ValueError(f"must be a whole number, not {text!r}") from None
 
 
-def read_secret(env: Mapping[str, str], name: str) -> Secret | None:
-    """A token from NAME, or from the file that NAME_FILE points to (Docker and systemd secrets)."""
-    if env.get(name):
-        return Secret(env[name].strip())
-    path = env.get(f"{name}_FILE")
-    if not path:
-        return None
+def _count(text: str) -> int:
+    number = _whole(text)
+    if number < 1:
+        raise ValueError(f"must be 1 or more, not {number}")
+    return number
+
+
+def _port(text: str) -> int:
+    number = _whole(text)
+    if not 0 <= number <= 65535:
+        raise ValueError(f"must be a port number from 0 to 65535, not {number}")
+    return number
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL, not {text!r}")
+    return text
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_url(url) for url in text.split()))
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        if text.lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {text!r}")
+        return text.lower()
+
+    return read
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"must be true or false, not {text!r}")
+
+
+def _token(pattern: str, shape: str) -> Callable[[str], Secret]:
+    def read(text: str) -> Secret:
+        if not re.fullmatch(pattern, text):
+            raise ValueError(f"does not look like a token ({shape}); check for a missing part or stray spaces")
+        return Secret(text)
+
+    return read
+
+
+def _limits(text: str) -> PlatformLimits:
+    return parse_limits(text)
+
+
+def _seeds(text: str) -> Path | None:
+    return Path(text) if text.strip() else None
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its variable's name, the Settings field, how to read it, and a line about it."""
+
+    name: str
+    field: str
+    read: Callable[[str], object]
+    help: str
+    secret: bool = False
+    # Whether an empty value means something (PODQUOTE_SEEDS= turns seeding off) or "the default".
+    empty_counts: bool = False
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("PODQUOTE_DATA_DIR", "data_dir", Path, "folder for the database and the search index"),
+    Option("PODQUOTE_SEEDS", "seeds_dir", _seeds, "transcripts to ingest into a new data directory; empty: none",
+           empty_counts=True),
+    Option("PODQUOTE_ADMINS", "admins", lambda t: frozenset(t.replace(",", " ").split()),
+           "the operator's accounts for admin commands: telegram:ID discord:ID (space-separated)"),
+    Option("PODQUOTE_HTTP_HOST", "http_host", str, "address of the /healthz and /metrics endpoint"),
+    Option("PODQUOTE_HTTP_PORT", "http_port", _port, "port of the /healthz and /metrics endpoint; unset: off"),
+    Option("PODQUOTE_LOG_FORMAT", "log_format", _choice("text", "json"), "text (key=value lines) or json"),
+    Option("PODQUOTE_LOG_LEVEL", "log_level", _choice("debug", "info", "warning", "error"), "how much to log"),
+    Option("PODQUOTE_STRICT_STARTUP", "strict_startup", _flag,
+           "true: stop when a chat adapter can't start, instead of running the others"),
+    Option("TELEGRAM_TOKEN", "telegram_token", _token(r"\d+:[\w-]{8,}", "digits:letters, from @BotFather"),
+           "the Telegram bot's token (or TELEGRAM_TOKEN_FILE: a file holding it)", secret=True),
+    Option("TELEGRAM_API_URL", "telegram_api_url", _url, "Bot API base URL (a self-hosted Bot API server)"),
+    Option("TELEGRAM_FILE_URL", "telegram_file_url", _url, "Bot API file download base URL"),
+    Option("TELEGRAM_WEBHOOK_URL", "telegram_webhook_url", _url, "public HTTPS URL for webhook mode; unset: long polling"),
+    Option("TELEGRAM_WEBHOOK_LISTEN", "telegram_webhook_listen", str, "address the webhook server listens on"),
+    Option("TELEGRAM_WEBHOOK_PORT", "telegram_webhook_port", _port, "port the webhook server listens on"),
+    Option("TELEGRAM_WEBHOOK_SECRET", "telegram_webhook_secret", Secret,
+           "secret token Telegram sends with each webhook call; unset: a random one", secret=True),
+    Option("DISCORD_TOKEN", "discord_token", _token(r"[\w-]{6,}\.[\w-]{4,}\.[\w-]{10,}", "three parts joined by dots"),
+           "the Discord bot's token (or DISCORD_TOKEN_FILE: a file holding it)", secret=True),
+    Option("DISCORD_API_URL", "discord_api_url", _url, "Discord REST API base URL"),
+    Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _url, "Discord gateway URL; unset: the one Discord gives"),
+    Option("DISCORD_GUILD_ID", "discord_guild_id", _whole, "sync slash commands to this server only (development)"),
+    Option("PODQUOTE_FEEDS", "feeds", _urls, "podcast feeds to watch for new episodes (space-separated URLs)"),
+    Option("PODQUOTE_POLL_MINUTES", "poll_minutes", _number, "minutes between polls of a feed"),
+    Option("PODQUOTE_TRANSCRIPT_WAIT_DAYS", "transcript_wait_days", _number,
+           "days to keep looking for a new episode's transcript"),
+    Option("PODQUOTE_FETCH_TIMEOUT", "fetch_timeout", _number, "seconds before a feed or transcript fetch gives up"),
+    Option("PODQUOTE_FETCH_MAX_MB", "fetch_max_mb", _number, "largest feed or transcript fetched, in MB"),
+    Option("PODQUOTE_FEED_PAUSE_AFTER", "feed_pause_after", _count, "failed polls in a row before a feed is paused"),
+    Option("PODQUOTE_TELEGRAM_LIMITS", "telegram_limits", _limits,
+           "Telegram notice rates: overall, per chat, per group ('-' for none)"),
+    Option("PODQUOTE_DISCORD_LIMITS", "discord_limits", _limits, "Discord notice rates: overall, per channel"),
+    Option("PODQUOTE_DELIVERY_ATTEMPTS", "delivery_attempts", _count, "tries before a notice is marked failed"),
+    Option("PODQUOTE_SEND_CONCURRENCY", "send_concurrency", _count, "notices in flight at once"),
+)
+CONFIG_FILE = "PODQUOTE_CONFIG"
+_BY_NAME = {option.name: option for option in OPTIONS}
+_BY_FIELD = {option.field: option for option in OPTIONS}
+_PREFIXES = ("PODQUOTE_", "TELEGRAM_", "DISCORD_")
+_NOT_SETTINGS = {CONFIG_FILE} | {f"{o.name}_FILE" for o in OPTIONS if o.secret}
+assert set(_BY_FIELD) == {f.name for f in fields(Settings)}, "every setting has an option"
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Settings from a TOML file (PODQUOTE_CONFIG) and the environment, the environment winning.
+
+    Every mistake is found, each reported on a line of its own naming the setting.
+    """
+    errors: list[str] = []
+    values = _toml_values(env.get(CONFIG_FILE), errors)
+    values.update((name, value) for name, value in env.items() if name in _BY_NAME)
+    errors += [_unknown(name) for name in env if name.startswith(_PREFIXES) and not _known(name)]
+    chosen: dict[str, object] = {}
+    for option in OPTIONS:
+        text = _text_of(option, values, env, errors)
+        if text is None or (not text.strip() and not option.empty_counts):
+            continue
+        try:
+            chosen[option.field] = option.read(text.strip())
+        except ValueError as error:
+            errors.append(f"{option.name}: {error}")
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return Settings(**chosen)
+
+
+def _known(name: str) -> bool:
+    return name in _BY_NAME or name in _NOT_SETTINGS
+
+
+def _unknown(name: str) -> str:
+    near = difflib.get_close_matches(name, [*_BY_NAME, *_NOT_SETTINGS], n=1, cutoff=0.75)
+    hint = f"; did you mean {near[0]}?" if near else "; see deploy/.env.example for every setting"
+    return f"{name}: unknown setting{hint}"
+
+
+def _text_of(option: Option, values: Mapping[str, str], env: Mapping[str, str], errors: list[str]) -> str | None:
+    """The option's text, from its variable or (for a token) from the file NAME_FILE names."""
+    text = values.get(option.name)
+    if text or not option.secret or not env.get(f"{option.name}_FILE"):
+        return text
+    path = env[f"{option.name}_FILE"]
     try:
-        return Secret(Path(path).read_text(encoding="utf-8").strip())
+        return Path(path).read_text(encoding="utf-8").strip()
     except OSError as error:
-        raise ConfigError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
+        errors.append(f"{option.name}_FILE: cannot read {path}: {error.strerror}")
+        return None
+
+
+def _toml_values(path: str | None, errors: list[str]) -> dict[str, str]:
+    """A TOML file's settings, by variable name; keys are the Settings fields (data_dir = "...")."""
+    if not path:
+        return {}
+    try:
+        with open(path, "rb") as file:
+            table = tomllib.load(file)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        errors.append(f"{CONFIG_FILE}: cannot read {path}: {getattr(error, 'strerror', None) or error}")
+        return {}
+    values = {}
+    for key, value in table.items():
+        option = _BY_FIELD.get(key)
+        if option is None:
+            near = difflib.get_close_matches(key, list(_BY_FIELD), n=1, cutoff=0.75)
+            errors.append(f"{path}: {key}: unknown setting" + (f"; did you mean {near[0]}?" if near else ""))
+            continue
+        values[option.name] = _as_text(value)
+    return values
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return str(value)
+
+
+def check_data_dir(path: Path) -> None:
+    """Make sure the data directory exists and can be written; ConfigError naming it if not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigError(f"PODQUOTE_DATA_DIR: {path} is not writable: {error.strerror}") from None

@@ -18,6 +18,7 @@ from bot.background import Background, keep_running
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.feeds import backoff
+from bot.metrics import Metrics
 from bot.notify import DeliveryFailed, EpisodeNotice, Notifier, RecipientGone, RetryLater
 from bot.ratelimit import Limiter, PlatformLimits
 from bot.library import DATABASE_NAME
@@ -218,6 +219,10 @@ def _negative_id(chat_id: str) -> bool:
     return chat_id.startswith("-")
 
 
+# How a delivery's outcome is counted in podquote_deliveries_total.
+_METRIC_OUTCOMES = {"gone": "failed", "failed": "failed"}
+
+
 class Dispatcher:
     """Sends due deliveries through each platform's Notifier, within its limits, retrying as decided."""
 
@@ -229,8 +234,10 @@ class Dispatcher:
         clock: Clock,
         policy: DeliveryPolicy = DeliveryPolicy(),
         concurrency: int = 1,
+        metrics: Metrics | None = None,
     ) -> None:
         self.outbox = outbox
+        self.metrics = metrics or Metrics()
         self.notifiers = dict(notifiers)
         self.limiter = Limiter(limits)
         self.policy = policy
@@ -321,6 +328,7 @@ class Dispatcher:
             await self._failed(delivery, error)
         else:
             await self.outbox.mark_sent(delivery, self._clock.now())
+            self.metrics.deliveries.inc(platform=delivery.platform, outcome="sent")
         finally:
             self._slots.release()
 
@@ -330,6 +338,7 @@ class Dispatcher:
         if isinstance(error, RetryLater):
             self.limiter.pause(delivery.platform, now + max(0.0, error.after))
         await self.outbox.mark(delivery, outcome)
+        self.metrics.deliveries.inc(platform=delivery.platform, outcome=_METRIC_OUTCOMES.get(outcome.status, "retried"))
         chat = f"{delivery.platform}:{delivery.chat_id}"
         if outcome.status == "gone":
             await self.outbox.recipient_gone(delivery.platform, delivery.chat_id, outcome.error)
@@ -362,8 +371,12 @@ class DispatcherService:
 
     name = "notice dispatcher"
 
-    def __init__(self, settings: Settings, notifiers: Mapping[str, Notifier], clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, notifiers: Mapping[str, Notifier], clock: Clock | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._notifiers = dict(notifiers)
         self._clock = clock or SystemClock()
         self._background = Background()
@@ -380,6 +393,7 @@ class DispatcherService:
         self.dispatcher = Dispatcher(
             Outbox(self._storage), self._notifiers, self._settings.delivery_limits(), self._clock,
             DeliveryPolicy(max_attempts=self._settings.delivery_attempts), self._settings.send_concurrency,
+            self._metrics,
         )
         self._background.start(self.dispatcher.run(), self.name)
 

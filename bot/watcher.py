@@ -35,6 +35,7 @@ from bot.feeds import (
 from bot.feedstore import Feed, FeedStore, WaitingTranscript
 from bot.ingest import Metadata, episode_id_for
 from bot.library import DATABASE_NAME, Library
+from bot.metrics import Metrics
 from bot.notify import EpisodeNotice
 from bot.outbox import Outbox
 from bot.storage import Storage
@@ -101,6 +102,7 @@ class Watcher:
         self._fetcher = fetcher
         self._clock = clock
         self._on_enqueued = on_enqueued
+        self.metrics = Metrics()
 
     async def run(self) -> None:
         """Poll what is due and look for transcripts, then sleep until the next feed is due; forever."""
@@ -119,10 +121,14 @@ class Watcher:
 
     async def _poll_safely(self, feed: Feed) -> PollReport:
         try:
-            return await self.poll(feed)
+            report = await self.poll(feed)
         except Exception as error:  # a bug or a feed nobody foresaw costs that feed one poll, nothing more
             log.exception("feed poll crashed feed=%s", feed.url)
-            return await self._failed(feed, f"internal error: {type(error).__name__}: {error}", None)
+            report = await self._failed(feed, f"internal error: {type(error).__name__}: {error}", None)
+        self.metrics.feed_polls.inc(outcome="ok" if report.ok else "error")
+        if not report.ok:
+            self.metrics.feed_errors.inc()
+        return report
 
     async def poll(self, feed: Feed) -> PollReport:
         """Fetch, read and record one feed; a failure is recorded and reported, never raised."""
@@ -272,8 +278,10 @@ class WatcherService:
     def __init__(
         self, settings: Settings, library: Library, platforms: Collection[str] = (),
         on_enqueued: Callable[[], None] | None = None, clock: Clock | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
+        self._metrics = metrics
         self._library = library
         self._platforms = tuple(platforms)
         self._on_enqueued = on_enqueued
@@ -291,6 +299,8 @@ class WatcherService:
             self._library, feeds, Outbox(self._storage), fetcher, self._clock,
             WatchPolicy.from_settings(self._settings), self._platforms, self._on_enqueued,
         )
+        if self._metrics is not None:
+            self.watcher.metrics = self._metrics
         self._background.start(self.watcher.run(), self.name)
 
     async def stop(self) -> None:

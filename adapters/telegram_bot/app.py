@@ -179,6 +179,7 @@ class TelegramHandlers:
         """`@bot words` in any chat: quotes to pick, paged by offset; with no words, the newest episodes."""
         inline = update.inline_query
         words = inline.query.strip()
+        self.commands.metrics.inline_queries.inc(platform=PLATFORM)
         if not words:
             results = inline_episodes(await self.commands.latest())
             hint = InlineQueryResultsButton(INLINE_HINT, start_parameter="help")
