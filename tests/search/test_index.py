@@ -201,3 +201,15 @@ def test_when_too_few_passages_have_the_distinctive_word_common_words_match_too(
     assert _episodes(result)[0] == "zep"
     assert "chat" in {e[:4] for e in _episodes(result)[1:]}
     assert result.total > chatty.searcher().doc_freq("text", "zeppelin")
+
+
+def test_words_in_the_typed_order_outrank_the_same_words_scattered():
+    idx = QuoteIndex.in_memory()
+    scattered = "Million reasons to block it, five of them. Going home, the million block party, five going."
+    idx.replace_episodes(
+        [
+            _episode("scattered", FILLER + " " + scattered + " " + FILLER),
+            _episode("said", FILLER + " So we are going to block five million websites. " + FILLER),
+        ]
+    )
+    assert _episodes(idx.search("going to block five million"))[0] == "said"
