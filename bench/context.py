@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # building it on more passages, the memory it will take is projected from what it took last time
 # (or from this, if it wasn't built yet in this run).
 BM25_BYTES_PER_PASSAGE_GUESS = 1_500
+# A small build's memory is mostly fixed costs (numpy, say): it tells nothing about a large one.
+LEARN_FROM_PASSAGES = 10_000
 # A word in fewer than this share of the passages is uncommon: the kind a person remembers.
 UNCOMMON_SHARE = 0.01
 
@@ -110,7 +112,8 @@ class Context:
             engine = Bm25Engine(passages)
         gc.collect()
         grown = max(rss_bytes() - before, 0)
-        self.bm25_bytes_per_passage = max(grown / len(passages), 1)
+        if len(passages) >= LEARN_FROM_PASSAGES:
+            self.bm25_bytes_per_passage = max(grown / len(passages), 1)
         return {"engine": engine, "build_s": watch.seconds, "memory_bytes": grown}
 
     def bm25_refusal(self, passages: int) -> str | None:
