@@ -8,6 +8,7 @@ not of tokenizing.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,17 @@ class Bm25Engine:
         self.passages = passages
         self.model = BM25Okapi([tokens(text) for text in passages.texts])
         self._postings: dict | None = None
+
+    def memory_bytes(self) -> int:
+        """What the model holds: a dict of term counts per passage, their lengths, the idf table.
+
+        Counted object by object (the words themselves are shared with the idf table's keys),
+        because the process's resident memory also moves with whatever else was freed before.
+        """
+        model = self.model
+        held = sys.getsizeof(model.doc_freqs) + sum(sys.getsizeof(d) for d in model.doc_freqs)
+        held += sys.getsizeof(model.doc_len) + sys.getsizeof(model.idf)
+        return held + sum(sys.getsizeof(term) + sys.getsizeof(idf) for term, idf in model.idf.items())
 
     def top(self, query: str, depth: int, fast: bool = False) -> list[int]:
         """The best-scoring passages' positions, best first (passages scoring nothing left out)."""

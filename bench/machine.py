@@ -1,4 +1,4 @@
-"""What the benchmarks ran on, and how much memory a process holds."""
+"""What the benchmarks ran on, and how much memory this process holds."""
 
 from __future__ import annotations
 

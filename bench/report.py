@@ -17,6 +17,8 @@ CORPORA = {
 QUALITY_ROWS = (*VARIANTS, "exact, 8+ words")
 # A chat answer must come within this (Discord acknowledges an interaction within 3 s).
 USABLE_P99_S = 3.0
+# Below this many passages, fixed costs hide how rank-bm25's time grows.
+ESTIMATE_FROM_PASSAGES = 10_000
 
 
 def render(results: dict) -> str:
@@ -120,7 +122,7 @@ def _build_seconds(engine: dict) -> str:
 def _bm25_usable(part: dict, ours: dict) -> list[str]:
     """Where rank-bm25 stops being usable: its p99 grows with the passages it scores, all of them."""
     bm25 = part.get("rank-bm25", {})
-    if "latency" not in bm25:
+    if "latency" not in bm25 or ours["passages"] < ESTIMATE_FROM_PASSAGES:
         return []
     p99_s = bm25["latency"]["p99_ms"] / 1000
     limit = ours["passages"] * USABLE_P99_S / p99_s
@@ -172,7 +174,7 @@ def _quality(part: dict) -> list[str]:
         cells = [_scores(part["variants"][e].get(row)) for e in engines]
         count = part["variants"]["podquote"].get(row, {}).get("n", 0)
         lines.append(f"| {row} | {count} | " + " | ".join(cells) + " |")
-    lines += [f"- {engine}: {why}" for engine, why in part.get("engines_not_run", {}).items()]
+    lines += ["", *(f"- {engine}: {why}" for engine, why in part.get("engines_not_run", {}).items())]
     if "rank_bm25_score_difference" in part:
         lines.append(
             "- rank-bm25 ranked with its own figures over an inverted index (`Bm25Engine.same_scores`); "
@@ -226,8 +228,10 @@ def _method() -> list[str]:
         "  stdout; the index files are in the page cache (warm), as on a running server.",
         "- Memory: the peak resident set of a fresh `podquote quote --batch` process that opened the",
         "  library and answered the whole query set (`bench/peak_rss.py`); it includes the index pages",
-        "  it mapped (`file_bytes` in the JSON) and its own heap (`anon_bytes`). rank-bm25: growth of",
-        "  this process's resident memory while building it.",
+        "  it mapped (`file_bytes` in the JSON) and its own heap (`anon_bytes`). rank-bm25: what its",
+        "  model holds (a dict of term counts per passage, their lengths, the idf table), object by",
+        "  object with `sys.getsizeof`; the JSON's `rss_growth_bytes` is how much this process grew",
+        "  building it (more, with the allocator's overhead; less, when it reuses memory freed before).",
         "- Quality: known-item queries from random passages (seeded): spans with at least two uncommon",
         "  words (in under 1% of passages), exact (4-6, 7-10, 11-15 words) or from spans of 8-12 words",
         "  with one word dropped, replaced by a common synonym or a misheard word, two neighbouring",
