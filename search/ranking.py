@@ -7,7 +7,7 @@ Common words ("so", "would", "pretty") are in most passages of a large index: sc
 passage that has one is what made long quotes slow (10-15 ms at 460,000 passages). So when a query
 also has distinctive words, a passage must match one of those, and the common words only add to
 its score; only when too few passages match a distinctive word does the search run again without
-that condition (bench/RESULTS.md has the measurements).
+that condition (bench/README.md has the measurements).
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ def day_number(day: date | None) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The tantivy query, which query terms were rare enough to match their sound-alikes, and the
-    query to run instead when `query` (narrowed to passages with a distinctive word) finds too few."""
+    """The query, the terms rare enough for sound-alikes, and a broader query for when it finds too few."""
 
     query: Query
     rare_terms: frozenset[str]
