@@ -16,7 +16,7 @@ from search.models import Episode, Passage, SearchResult
 from search.passages import build_passages
 from search.quotes import Candidate, Matcher, choose, to_hit
 from search.query import ParsedQuery, parse_query
-from search.ranking import build_query, day_number, explain_empty
+from search.ranking import Plan, build_query, day_number, explain_empty
 
 # Bump when the schema or the analyzer changes: the index is rebuilt from the database.
 SCHEMA_VERSION = 1
@@ -140,8 +140,9 @@ class QuoteIndex:
         if plan is None:
             return SearchResult(text, (), 0, offset, message=explain_empty(parsed))
         wanted = offset + limit + 1
-        result = searcher.search(plan.query, limit=wanted * 4 + 8, weight_by_field="weight")
-        candidates = [Candidate.from_doc(searcher.doc(address), score) for score, address in result.hits]
+        result = _run(searcher, plan, limit=wanted * 4 + 8)
+        # Read stored passages only until enough are chosen (most of the rest are never needed).
+        candidates = (Candidate.from_doc(searcher.doc(address), score) for score, address in result.hits)
         chosen = choose(candidates, wanted, per_episode)
         matcher = Matcher(parsed, plan.rare_terms)
         page = tuple(to_hit(c, matcher) for c in chosen[offset : offset + limit])
@@ -176,6 +177,14 @@ class QuoteIndex:
             return os.stat(self.folder / "meta.json").st_mtime_ns
         except FileNotFoundError:
             return 0.0
+
+
+def _run(searcher: tantivy.Searcher, plan: Plan, limit: int) -> tantivy.SearchResult:
+    """The plan's query; its broader form when the narrow one can't fill the candidates."""
+    result = searcher.search(plan.query, limit=limit, weight_by_field="weight")
+    if plan.broader is not None and result.count < limit:
+        result = searcher.search(plan.broader, limit=limit, weight_by_field="weight")
+    return result
 
 
 def delete_index(data_dir: Path) -> None:

@@ -59,7 +59,8 @@ def parse_query(text: str) -> ParsedQuery:
         phrase = match[5] if match[5] is not None else None
         chunk = phrase if phrase is not None else match[0]
         words = _query_words(chunk, position, parsed)
-        position += len(WORD.findall(chunk)) + 1
+        # Words typed one after another stand one after another (so the near phrase can match).
+        position += len(WORD.findall(chunk))
         if phrase is not None and len(words) > 1:
             parsed.phrases.append(words)
         parsed.words.extend(words)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -64,8 +64,11 @@ class Candidate:
         )
 
 
-def choose(candidates: Sequence[Candidate], wanted: int, per_episode: int) -> list[Candidate]:
-    """The best candidates, at most `per_episode` from one episode and never two of one moment."""
+def choose(candidates: Iterable[Candidate], wanted: int, per_episode: int) -> list[Candidate]:
+    """The best candidates, at most `per_episode` from one episode and never two of one moment.
+
+    Candidates are taken in order and only until `wanted` are chosen, so they may come lazily.
+    """
     chosen: list[Candidate] = []
     per: Counter[str] = Counter()
     for candidate in candidates:
@@ -84,9 +87,16 @@ class Matcher:
     def __init__(self, parsed: ParsedQuery, rare_terms: Collection[str]) -> None:
         self.terms = {w.term for w in parsed.words}
         self.rare = [w for w in parsed.words if w.term in rare_terms]
+        self._decided: dict[str, bool] = {}
 
     def matches(self, word: str) -> bool:
         """Whether this word of a passage answers the query."""
+        decided = self._decided.get(word)
+        if decided is None:
+            decided = self._decided[word] = self._matches(word)
+        return decided
+
+    def _matches(self, word: str) -> bool:
         term = term_of(word)
         if term is None:
             return False
@@ -228,7 +238,8 @@ def deep_link(urls: Sequence[str], start: float | None) -> str | None:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Levenshtein distance between two short strings, giving up (limit + 1) once past `limit`."""
-    if abs(len(a) - len(b)) > limit:
+    # Each edit changes the length by at most one, and the set of letters used by at most two.
+    if abs(len(a) - len(b)) > limit or len(set(a) ^ set(b)) > 2 * limit:
         return limit + 1
     previous = list(range(len(b) + 1))
     for i, char_a in enumerate(a, start=1):

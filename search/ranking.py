@@ -2,6 +2,12 @@
 
 Each query word matches its exact term; a rare word (a name, most likely) also matches words that
 sound like it, scored lower, so exact matches rank above the misspellings of speech recognition.
+
+Common words ("so", "would", "pretty") are in most passages of a large index: scoring every
+passage that has one is what made long quotes slow (10-15 ms at 460,000 passages). So when a query
+also has distinctive words, a passage must match one of those, and the common words only add to
+its score; only when too few passages match a distinctive word does the search run again without
+that condition (bench/README.md has the measurements).
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ FUZZY_BOOST = 0.6
 NEAR_BOOST = 1.5
 NEAR_SLOP = 2
 MAX_NEAR_WORDS = 12
+# A word in at least this share of the passages (and this many) is common: it scores, but alone it
+# doesn't make a passage match when the query has distinctive words too.
+COMMON_SHARE = 0.02
+COMMON_MIN = 500
 
 
 def day_number(day: date | None) -> int:
@@ -34,30 +44,34 @@ def day_number(day: date | None) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """The tantivy query, and which query terms were rare enough to match their sound-alikes."""
+    """The query, the terms rare enough for sound-alikes, and a broader query for when it finds too few."""
 
     query: Query
     rare_terms: frozenset[str]
+    broader: Query | None = None
 
 
 def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: ParsedQuery) -> Plan | None:
     """The tantivy query for a parsed query, or None when there is nothing to search for."""
     if not parsed.words:
         return None
-    rare_below = max(RARE_MIN, searcher.num_docs * RARE_SHARE)
     words = _distinct(parsed.words)
-    rare = frozenset(w.term for w in words if searcher.doc_freq("text", w.term) < rare_below)
-    scoring = [(Occur.Should, _word_query(schema, w, w.term in rare, searcher)) for w in words]
+    freq = {w.term: searcher.doc_freq("text", w.term) for w in words}
+    rare_below = max(RARE_MIN, searcher.num_docs * RARE_SHARE)
+    common_from = max(COMMON_MIN, searcher.num_docs * COMMON_SHARE)
+    rare = frozenset(term for term, count in freq.items() if count < rare_below)
+    scoring = [(w, _word_query(schema, w, w.term in rare, freq[w.term])) for w in words]
+    distinctive = [q for w, q in scoring if freq[w.term] < common_from]
+    common = [q for w, q in scoring if freq[w.term] >= common_from]
     near = _near_query(schema, parsed.words)
-    if near is not None:
-        scoring.append((Occur.Should, near))
-    required = [_phrase(schema, phrase, slop=0) for phrase in parsed.phrases]
-    # Filters narrow without scoring; alone, a filter must not let passages without a word match.
-    required += [Query.const_score_query(q, 0.0) for q in _filters(schema, parsed)]
-    if not required:
-        return Plan(Query.boolean_query(scoring), rare)
-    clauses = [(Occur.Must, Query.boolean_query(scoring)), *((Occur.Must, q) for q in required)]
-    return Plan(Query.boolean_query(clauses), rare)
+    extra = [near] if near is not None else []
+    required = _required(schema, parsed)
+    broad = _combine([*distinctive, *common, *extra], required)
+    if not distinctive or not common:
+        return Plan(broad, rare)
+    narrow_scoring = [(Occur.Must, _any(distinctive)), *((Occur.Should, q) for q in [*common, *extra])]
+    narrow = Query.boolean_query([*narrow_scoring, *((Occur.Must, q) for q in required)])
+    return Plan(narrow, rare, broader=broad)
 
 
 def explain_empty(parsed: ParsedQuery, searched: bool = False) -> str:
@@ -74,6 +88,23 @@ def explain_empty(parsed: ParsedQuery, searched: bool = False) -> str:
     return "Type a few words you remember from an episode."
 
 
+def _required(schema: tantivy.Schema, parsed: ParsedQuery) -> list[Query]:
+    """Exact phrases, and filters, which narrow without scoring."""
+    required = [_phrase(schema, phrase, slop=0) for phrase in parsed.phrases]
+    return required + [Query.const_score_query(q, 0.0) for q in _filters(schema, parsed)]
+
+
+def _any(queries: list[Query]) -> Query:
+    return Query.boolean_query([(Occur.Should, q) for q in queries])
+
+
+def _combine(scoring: list[Query], required: list[Query]) -> Query:
+    """Passages matching any scoring query (and every required one); alone, a filter never matches."""
+    if not required:
+        return _any(scoring)
+    return Query.boolean_query([(Occur.Must, _any(scoring)), *((Occur.Must, q) for q in required)])
+
+
 def _distinct(words: list[QueryWord]) -> list[QueryWord]:
     seen: dict[str, QueryWord] = {}
     for word in words:
@@ -81,12 +112,12 @@ def _distinct(words: list[QueryWord]) -> list[QueryWord]:
     return list(seen.values())
 
 
-def _word_query(schema: tantivy.Schema, word: QueryWord, rare: bool, searcher: tantivy.Searcher) -> Query:
+def _word_query(schema: tantivy.Schema, word: QueryWord, rare: bool, freq: int) -> Query:
     exact = Query.term_query(schema, "text", word.term)
     if not rare:
         return exact
     alternatives = [exact, *_sound_alikes(schema, word)]
-    if len(word.term) >= 6 and searcher.doc_freq("text", word.term) == 0:
+    if len(word.term) >= 6 and freq == 0:
         distance = 1 if len(word.term) < 10 else 2
         typo = Query.fuzzy_term_query(schema, "text", word.term, distance=distance)
         alternatives.append(Query.boost_query(typo, FUZZY_BOOST))

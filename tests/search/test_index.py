@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from search import ranking
 from search.index import QuoteIndex
 from search.models import Episode, Segment
 
@@ -167,3 +168,48 @@ def test_a_reader_sees_what_another_writer_committed(tmp_path):
     assert reader.search("zeppelin").quotes == ()
     writer.replace_episodes([_episode("later", FILLER + " A zeppelin. " + FILLER)])
     assert _episodes(reader.search("zeppelin")) == ["later"]
+
+
+CHATTER = " ".join(f"So we really thought it was pretty good, number {i}." for i in range(30))
+
+
+@pytest.fixture
+def chatty(monkeypatch) -> QuoteIndex:
+    """Passages full of common words, and passages where a distinctive word joins a few of them."""
+    # Thresholds for a small index: a word in a tenth of the passages is common.
+    monkeypatch.setattr(ranking, "COMMON_MIN", 1)
+    monkeypatch.setattr(ranking, "COMMON_SHARE", 0.1)
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes(
+        [_episode(f"chat{i}", CHATTER) for i in range(20)]
+        + [_episode(f"ship{i}", FILLER + " The airship was pretty good. " + FILLER) for i in range(20)]
+        + [_episode("zep", FILLER + " One zeppelin. " + FILLER)]
+    )
+    return idx
+
+
+def test_with_a_distinctive_word_common_words_alone_do_not_make_a_match(chatty):
+    result = chatty.search("airship really pretty good")
+    assert {e[:4] for e in _episodes(result)} == {"ship"}
+    assert result.total == chatty.searcher().doc_freq("text", "airship")
+    first = result.quotes[0]
+    assert [first.text[a:b] for a, b in first.highlights] == ["airship", "pretty", "good"]
+
+
+def test_when_too_few_passages_have_the_distinctive_word_common_words_match_too(chatty):
+    result = chatty.search("zeppelin good", limit=5)
+    assert _episodes(result)[0] == "zep"
+    assert "chat" in {e[:4] for e in _episodes(result)[1:]}
+    assert result.total > chatty.searcher().doc_freq("text", "zeppelin")
+
+
+def test_words_in_the_typed_order_outrank_the_same_words_scattered():
+    idx = QuoteIndex.in_memory()
+    scattered = "Million reasons to block it, five of them. Going home, the million block party, five going."
+    idx.replace_episodes(
+        [
+            _episode("scattered", FILLER + " " + scattered + " " + FILLER),
+            _episode("said", FILLER + " So we are going to block five million websites. " + FILLER),
+        ]
+    )
+    assert _episodes(idx.search("going to block five million"))[0] == "said"

@@ -1,0 +1,95 @@
+"""Part `quality`: the known-item evaluation on the Changelog, podquote beside rank-bm25.
+
+Queries are spans of real passages (exact, or with one thing wrong); a search finds its item when an
+episode containing the exact span ranks among the first ten distinct episodes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from bench.context import Context, sources, uncommon_in
+from bench.engines import PodquoteEngine
+from bench.metrics import first_right, scores
+from bench.variants import VARIANTS, KnownItem, known_items, normal
+from search.models import Episode
+
+log = logging.getLogger(__name__)
+
+EXACT_LONG = "exact, 8+ words"
+MISSES_KEPT = 25
+# Queries on which rank-bm25's fast scoring is checked against its own get_scores.
+SCORE_CHECKS = 20
+
+
+class EpisodeTexts:
+    """Whether an episode contains a span of words (its text normalised once, on first use)."""
+
+    def __init__(self, episodes: Sequence[Episode]) -> None:
+        self._episodes = {e.id: e for e in episodes}
+        self._normal: dict[str, str] = {}
+
+    def contains(self, episode_id: str, span: str) -> bool:
+        """Whether the episode's words include the span's, in order."""
+        text = self._normal.get(episode_id)
+        if text is None:
+            episode = self._episodes.get(episode_id)
+            words = normal(" ".join(s.text for s in episode.segments)) if episode else ""
+            text = self._normal[episode_id] = f" {words} "
+        return f" {span} " in text
+
+
+def run(ctx: Context) -> dict:
+    """hit@1, hit@5 and MRR@10 per variant and engine."""
+    if ctx.changelog_folder is None:
+        return {"skipped": ctx.missing_changelog()}
+    is_uncommon = uncommon_in(ctx.changelog_index)
+    pool = sources(ctx.changelog_passages)
+    items = [
+        item for variant in VARIANTS
+        for item in known_items(pool, variant, ctx.options.quality_per_variant, is_uncommon, ctx.options.seed)
+    ]
+    texts = EpisodeTexts(ctx.changelog_episodes)
+    engines = [PodquoteEngine(ctx.changelog_index)]
+    result = {"items": len(items), "seed": ctx.options.seed, "engines_not_run": {}}
+    bm25 = ctx.changelog_bm25
+    if "engine" in bm25:
+        engines.append(bm25["engine"])
+        checked = [item.query for item in items[:: max(1, len(items) // SCORE_CHECKS)]]
+        result["rank_bm25_score_difference"] = bm25["engine"].check_same_scores(checked)
+    else:
+        result["engines_not_run"]["rank-bm25"] = bm25["skipped"]
+    ranks = {engine.name: _ranks(engine, items, texts) for engine in engines}
+    _keep_misses(ctx, items, ranks["podquote"])
+    return {**result, "variants": {name: _by_variant(items, found) for name, found in ranks.items()}}
+
+
+def _ranks(engine, items: Sequence[KnownItem], texts: EpisodeTexts) -> list[int | None]:
+    log.info("quality: %d queries on %s", len(items), engine.name)
+    return [
+        first_right(engine.ranked_episodes(item.query), lambda e, span=item.span: texts.contains(e, span))
+        for item in items
+    ]
+
+
+def _by_variant(items: Sequence[KnownItem], ranks: Sequence[int | None]) -> dict[str, dict]:
+    """Scores per variant, plus exact spans of 8 words or more taken together (a target)."""
+    table = {v: scores([r for item, r in zip(items, ranks) if item.variant == v]) for v in VARIANTS}
+    long_exact = [r for item, r in zip(items, ranks) if item.variant.startswith("exact") and item.words >= 8]
+    table[EXACT_LONG] = scores(long_exact)
+    return table
+
+
+def _keep_misses(ctx: Context, items: Sequence[KnownItem], ranks: Sequence[int | None]) -> None:
+    """podquote's misses, for looking into; under bench/.work only (they quote the corpus)."""
+    misses = [
+        {"variant": item.variant, "query": item.query, "episode": item.episode_id, "rank": rank}
+        for item, rank in zip(items, ranks) if rank != 1
+    ]
+    by_variant: dict[str, list] = {}
+    for miss in misses:
+        by_variant.setdefault(miss["variant"], []).append(miss)
+    kept = {v: found[:MISSES_KEPT] for v, found in by_variant.items()}
+    (ctx.work / "quality-misses.json").write_text(json.dumps(kept, indent=1, ensure_ascii=False))
