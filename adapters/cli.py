@@ -23,7 +23,7 @@ from bot.config import Settings, check_data_dir
 from bot.feedstore import Feed, FeedHealth, FeedStore
 from bot.ingest import Metadata, episode_id_for, parse_day
 from bot.library import Library
-from bot.models import EpisodesReply, QuoteReply
+from bot.models import EpisodesReply
 from bot.outbox import Outbox
 from bot.watcher import PollReport, Watcher, WatchPolicy, open_fetcher
 from search.errors import PodquoteError
@@ -136,7 +136,7 @@ async def _quote(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(result_json(result), ensure_ascii=False))
         else:
-            print(render_quotes(QuoteReply.from_result(result)))
+            print(render_quotes(result))
     return 0
 
 

@@ -123,14 +123,14 @@ class Commands:
         result = await asyncio.to_thread(self.library.search, args, QUOTES_PER_PAGE, max(0, offset))
         self.metrics.quotes.inc()
         self.metrics.quote_seconds.observe(time.perf_counter() - started)
-        return QuoteReply.from_result(result)
+        return result
 
     async def random(self, args: str = "") -> Reply:
         """A random quote; with words, a random one among the quotes that match them."""
         if args.strip():
             result = await asyncio.to_thread(self.library.search, args, RANDOM_POOL, 0)
             if not result.quotes:
-                return QuoteReply.from_result(result)
+                return result
             pick = self.rng.choice(result.quotes)
             return QuoteReply(args, (pick,), 1)
         quote = await self.library.random_quote(self.rng)

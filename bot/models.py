@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from search.models import Hit as Quote
-from search.models import SearchResult
+# Quotes for a query, one page of them: the search result is itself what adapters render.
+from search.models import SearchResult as QuoteReply
 
 __all__ = ["Quote", "QuoteReply", "EpisodeInfo", "EpisodesReply", "TextReply", "Reply", "ChatRef"]
 
@@ -21,23 +22,6 @@ class ChatRef:
     # Whether this person may change the chat's settings (subscriptions): the adapter decides,
     # from the platform's own notion (Telegram chat administrators, Discord Manage Server).
     can_manage: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteReply:
-    """Quotes for a query, one page of them; `message` explains an empty or adjusted result."""
-
-    query: str
-    quotes: tuple[Quote, ...]
-    total: int
-    offset: int = 0
-    has_more: bool = False
-    message: str | None = None
-
-    @classmethod
-    def from_result(cls, result: SearchResult) -> QuoteReply:
-        """Wrap a search result."""
-        return cls(result.query, result.quotes, result.total, result.offset, result.has_more, result.message)
 
 
 @dataclass(frozen=True, slots=True)
