@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.config import Secret
 
 # Libraries that log every request at INFO: their chatter drowns the bot's own events.
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "discord", "aiohttp.access", "apscheduler", "asyncio")
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "discord", "aiohttp.access", "apscheduler", "asyncio", "aiosqlite")
 _FIELD = re.compile(r"(\w+)=(\"[^\"]*\"|\S+)")
 
 

@@ -37,12 +37,16 @@ class Service(Protocol):
 
 
 def build_services(
-    settings: Settings, commands: Commands, library: Library, metrics: Metrics | None = None
+    settings: Settings, commands: Commands, library: Library, metrics: Metrics | None = None,
+    notifiers: dict[str, Notifier] | None = None,
 ) -> list[Service]:
-    """The services the settings ask for (empty: console mode)."""
+    """The services the settings ask for (empty: console mode), chat adapters first.
+
+    `notifiers` is filled with the chat adapters' Notifiers, by platform, for the dispatcher.
+    """
     chats = chat_services(settings, commands, library)
-    # The chat adapters' Notifiers, by platform ("telegram", "discord"), for new-episode notices.
-    notifiers: dict[str, Notifier] = {chat.notifier.platform: chat.notifier for chat in chats}
+    notifiers = {} if notifiers is None else notifiers
+    notifiers.update((chat.notifier.platform, chat.notifier) for chat in chats)
     return [*chats, *notice_services(settings, library, notifiers, metrics)]
 
 
@@ -78,13 +82,16 @@ async def run(settings: Settings) -> int:
     try:
         metrics = Metrics()
         commands = Commands(library, metrics=metrics)
-        services = build_services(settings, commands, library, metrics)
+        notifiers: dict[str, Notifier] = {}
+        services = build_services(settings, commands, library, metrics, notifiers)
         if not services:
             await run_console(commands)
             return 0
-        supervisor = Supervisor(services, strict=settings.strict_startup)
-        if settings.http_port is not None:
-            supervisor.services.append(HttpEndpoint(settings.http_host, settings.http_port, metrics, supervisor.health))
+        supervisor = Supervisor(services, strict=settings.strict_startup, notifiers=notifiers)
+        if settings.http_port is not None:  # first, so /healthz shows start-up as it happens
+            endpoint = HttpEndpoint(settings.http_host, settings.http_port, metrics, supervisor.health)
+            supervisor.services.insert(0, endpoint)
+            supervisor.states[endpoint.name] = (False, "not started")
         return await supervisor.run_until_stopped()
     finally:
         await library.close()
@@ -93,9 +100,12 @@ async def run(settings: Settings) -> int:
 class Supervisor:
     """Starts the services, keeps their states for /healthz, and stops them all on a signal."""
 
-    def __init__(self, services: list[Service], strict: bool = False) -> None:
+    def __init__(
+        self, services: list[Service], strict: bool = False, notifiers: dict[str, Notifier] | None = None
+    ) -> None:
         self.services = services
         self.strict = strict
+        self._notifiers = {} if notifiers is None else notifiers
         self.states: dict[str, tuple[bool, str]] = {s.name: (False, "not started") for s in services}
         self._stop = asyncio.Event()
 
@@ -137,10 +147,18 @@ class Supervisor:
             log.error("service failed to start name=%s reason=%s", service.name, reason,
                       exc_info=not isinstance(error, PodquoteError))
             self.states[service.name] = (False, f"failed to start: {reason}")
+            self._forget_notifier(service)
             return False
         self.states[service.name] = (True, "running")
         log.info("service started name=%s", service.name)
         return True
+
+    def _forget_notifier(self, service: Service) -> None:
+        """A chat adapter that didn't start can't deliver: its notices wait, pending, for a later start."""
+        notifier = getattr(service, "notifier", None)
+        if notifier is not None and self._notifiers.get(notifier.platform) is notifier:
+            del self._notifiers[notifier.platform]
+            log.warning("notices wait until the adapter starts platform=%s", notifier.platform)
 
     async def _stop_all(self, started: list[Service]) -> None:
         for service in reversed(started):

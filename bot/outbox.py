@@ -377,7 +377,9 @@ class DispatcherService:
     ) -> None:
         self._settings = settings
         self._metrics = metrics
-        self._notifiers = dict(notifiers)
+        # Kept, not copied: a chat adapter that fails to start is taken out before this service
+        # starts, so its deliveries stay pending until a start where it comes up.
+        self._notifiers = notifiers
         self._clock = clock or SystemClock()
         self._background = Background()
         self.dispatcher: Dispatcher | None = None
