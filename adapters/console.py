@@ -10,7 +10,8 @@ from adapters.common import day, mark, timestamp
 from bot.commands import Commands
 from bot.models import ChatRef, EpisodeInfo, EpisodesReply, Quote, QuoteReply, Reply, TextReply
 
-CONSOLE_CHAT = ChatRef("console", "console", "console")
+# Whoever types at the console runs the bot: the operators' commands are theirs.
+CONSOLE_CHAT = ChatRef("console", "console", "console", is_operator=True)
 
 
 def render(reply: Reply) -> str:

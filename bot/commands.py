@@ -8,12 +8,18 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
 
+from bot.feedstore import Feed, FeedHealth, FeedStore
+from bot.ingest import Metadata, record_from_bytes
 from bot.library import Library
 from bot.metrics import Metrics
-from bot.models import ChatRef, EpisodesReply, QuoteReply, Reply, TextReply
-from bot.storage import ALL_FEEDS
+from bot.models import ChatRef, EpisodeInfo, EpisodesReply, QuoteReply, Reply, TextReply
+from bot.outbox import Outbox
+from bot.storage import ALL_FEEDS, EpisodeRecord
 from search.analyzer import term_of
+from search.errors import TranscriptError
 
 QUOTES_PER_PAGE = 3
 EPISODES_PER_PAGE = 10
@@ -34,6 +40,17 @@ DESCRIPTIONS = {
     "subscriptions": "What this chat is subscribed to",
 }
 NOT_ALLOWED = "Only this chat's administrators can change its subscriptions."
+# The operators' commands (PODQUOTE_ADMINS): kept apart so that no public command menu lists them.
+ADMIN_DESCRIPTIONS = {
+    "stats": "The library, subscriptions, deliveries and feeds in numbers",
+    "feeds": "Each watched feed and how its polling goes",
+    "reindex": "Rebuild the search index from the database",
+    "ingest": "Add or replace an episode from a transcript file",
+}
+OPERATORS_ONLY = "Sorry, that is only for the people who run this bot."
+# What an operator may send as a transcript file: Telegram's getFile hands bots files up to 20 MB.
+UPLOAD_MAX_BYTES = 20_000_000
+FEEDS_LISTED = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +89,10 @@ class Commands:
             "subscribe": self.subscribe,
             "unsubscribe": self.unsubscribe,
             "subscriptions": self.subscriptions,
+            "stats": self.stats,
+            "feeds": self.feeds,
+            "reindex": self.reindex,
+            "ingest": self.ingest,
         }
 
     async def handle(self, text: str, chat: ChatRef | None = None) -> Reply | None:
@@ -173,3 +194,155 @@ class Commands:
             return "words you remember"
         words = [w for w in re.findall(r"[A-Za-z]{4,}", newest[0].title) if term_of(w)]
         return " ".join(sorted(words, key=len, reverse=True)[:2]).lower() or "words you remember"
+
+    # The operators' commands: each refuses anyone the adapter didn't find in PODQUOTE_ADMINS.
+
+    async def stats(self, args: str, chat: ChatRef) -> TextReply:
+        """The library, subscriptions, deliveries and feeds in numbers, for an operator."""
+        if not chat.is_operator:
+            return TextReply(OPERATORS_ONLY)
+        storage = self.library.storage
+        library = await self.library.stats()
+        subscriptions = await storage.subscription_counts()
+        deliveries = await Outbox(storage).counts()
+        feeds = await FeedStore(storage).health()
+        lines = [
+            f"Library: {_count(library['episodes'], 'episode')}, {library['words']:,} words,"
+            f" {library['passages']:,} passages searchable",
+            f"Subscriptions: {subscriptions.get('active', 0)} active, {subscriptions.get('broken', 0)} broken",
+            _deliveries_line(deliveries),
+            _feeds_line(feeds),
+            *(describe_feed(n, h) for n, h in enumerate(feeds, start=1) if h.feed.errors or h.feed.paused),
+        ]
+        return TextReply("\n".join(lines))
+
+    async def feeds(self, args: str, chat: ChatRef) -> TextReply:
+        """Each watched feed and how its polling goes, for an operator."""
+        if not chat.is_operator:
+            return TextReply(OPERATORS_ONLY)
+        feeds = await FeedStore(self.library.storage).health()
+        if not feeds:
+            return TextReply("No feeds are watched. Add one on the server: podquote feed add URL (or PODQUOTE_FEEDS).")
+        lines = [_feeds_line(feeds), *(describe_feed(n, h) for n, h in enumerate(feeds[:FEEDS_LISTED], start=1))]
+        if len(feeds) > FEEDS_LISTED:
+            lines.append(f"…and {len(feeds) - FEEDS_LISTED} more (podquote feed list shows every one).")
+        return TextReply("\n".join(lines))
+
+    async def reindex(self, args: str, chat: ChatRef) -> TextReply:
+        """Rebuild the search index from the database, for an operator; the counts after."""
+        if not chat.is_operator:
+            return TextReply(OPERATORS_ONLY)
+        episodes = await self.library.reindex()
+        passages = (await self.library.stats())["passages"]
+        return TextReply(f"Reindexed {_count(episodes, 'episode')}: {passages:,} passages searchable.")
+
+    async def ingest(self, args: str, chat: ChatRef) -> TextReply:
+        """/ingest as words: the transcript comes as a file, so say how to send one."""
+        if not chat.is_operator:
+            return TextReply(OPERATORS_ONLY)
+        return TextReply(
+            "Send me the transcript file itself (WebVTT, SRT, JSON, HTML, Markdown or text, up to"
+            f" {UPLOAD_MAX_BYTES // 1_000_000} MB): I'll add it as an episode, or replace the episode"
+            " that came from a file of the same name."
+        )
+
+    def upload_refusal(self, filename: str, size: int | None, chat: ChatRef) -> TextReply | None:
+        """Why a file sent to the bot won't be taken, decided before it is downloaded; None: take it."""
+        if not chat.is_operator:
+            return TextReply(OPERATORS_ONLY)
+        if size is not None and size > UPLOAD_MAX_BYTES:
+            limit = UPLOAD_MAX_BYTES // 1_000_000
+            return TextReply(f"{upload_name(filename)}: too large ({size / 1e6:.1f} MB); the limit is {limit} MB.")
+        return None
+
+    async def ingest_upload(self, filename: str, data: bytes, chat: ChatRef) -> TextReply:
+        """Add or replace an episode from a transcript file an operator sent; the reply says which, or why not."""
+        refused = self.upload_refusal(filename, len(data), chat)
+        if refused is not None:
+            return refused
+        name = upload_name(filename)
+        earlier = await self.library.storage.episodes_from_file(name, upload_source(name))
+        if len(earlier) > 1:
+            return TextReply(
+                f"{name}: {len(earlier)} episodes came from files of this name, so I can't tell which one to"
+                " replace. Rename the file to add it as a new episode."
+            )
+        # A file of a name seen before replaces that episode, keeping its title, date and links.
+        metadata = _metadata_of(earlier[0]) if earlier else Metadata()
+        try:
+            record = await asyncio.to_thread(record_from_bytes, data, name, upload_source(name), metadata)
+        except TranscriptError as error:
+            return TextReply(f"{name}: not added: {error}.")
+        outcome = await self.library.ingest_record(record)
+        return TextReply(await self._ingested(name, record, outcome))
+
+    async def _ingested(self, name: str, record: EpisodeRecord, outcome: str) -> str:
+        """What an upload did, in a line: the episode, how many words are searchable now."""
+        episode = record.episode
+        if outcome == "unchanged":
+            return f"{name}: unchanged; the library already has exactly this transcript of “{episode.title}”."
+        stored = await self.library.storage.episode_info(episode.id)
+        words = f"{stored.words:,} words" if stored else "its words"
+        done = "Added" if outcome == "added" else "Replaced the transcript of"
+        source = f"{episode.podcast}, {episode.published.isoformat()}" if episode.published else episode.podcast
+        return f"{done} “{episode.title}” ({source}): {words} searchable now."
+
+
+def upload_name(filename: str) -> str:
+    """A sent file's name, without any folders a client put in front of it."""
+    name = PurePosixPath(filename.replace("\\", "/")).name.strip()[:120]
+    return name if name.strip(".") else "transcript"
+
+
+def upload_source(name: str) -> str:
+    """What an uploaded file is stored as coming from: the same name again replaces its episode."""
+    return f"upload:{name}"
+
+
+def _metadata_of(episode: EpisodeInfo) -> Metadata:
+    return Metadata(episode.id, episode.podcast, episode.title, episode.published, episode.urls)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _deliveries_line(counts: dict[str, int]) -> str:
+    """Pending (those in flight included) and failed first; the rest when there are any."""
+    pending = counts.get("pending", 0) + counts.get("sending", 0)
+    parts = [f"{pending} pending", f"{counts.get('failed', 0)} failed"]
+    parts += [f"{counts[status]} {status}" for status in ("sent", "gone", "expired") if counts.get(status)]
+    return "New-episode deliveries: " + ", ".join(parts)
+
+
+def _feeds_line(feeds: list[FeedHealth]) -> str:
+    """How many feeds, how many in trouble, and when one was last polled."""
+    failing = sum(1 for h in feeds if h.feed.errors and not h.feed.paused)
+    paused = sum(1 for h in feeds if h.feed.paused)
+    polls = [h.feed.last_poll_at for h in feeds if h.feed.last_poll_at]
+    last = f", last poll {_utc(max(polls))}" if polls else ""
+    return f"Feeds: {len(feeds)} watched, {failing} failing, {paused} paused{last}"
+
+
+def describe_feed(number: int, health: FeedHealth) -> str:
+    """Two lines about a feed: what it is, then how its polling goes (as `podquote feed list` shows it)."""
+    feed = health.feed
+    title = f"{feed.title} · " if feed.title else ""
+    moved = f" (now at {feed.fetch_url})" if feed.fetch_url != feed.url else ""
+    config = " [PODQUOTE_FEEDS]" if feed.from_config else ""
+    polled = f"last poll {_utc(feed.last_poll_at)}" if feed.last_poll_at else "not polled yet"
+    items = f"{_count(health.items, 'episode')}, {health.waiting} waiting for a transcript"
+    health_line = f"{_feed_state(feed)} · {polled} · next {_utc(feed.next_poll_at)} · {items}"
+    return f"{number}. {title}{feed.url}{moved}{config}\n   {health_line}"
+
+
+def _feed_state(feed: Feed) -> str:
+    if feed.paused:
+        return f"PAUSED after {feed.errors} failures (last: {feed.last_error}); `podquote feed add` resumes it"
+    if feed.errors:
+        return f"failing ({feed.errors} in a row; last: {feed.last_error})"
+    return "ok"
+
+
+def _utc(moment: float) -> str:
+    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from bot.config import Settings
 from bot.ingest import Metadata, fingerprint, read_record, record_from_bytes, transcript_files
@@ -26,6 +28,19 @@ INDEX_BATCH = 100
 DATABASE_NAME = "podquote.db"
 
 Progress = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+def _one_writer(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Run a library write alone: the index takes one writer at a time, and the database connection
+    one transaction (an operator's upload, a feed's transcript and /reindex may come at once)."""
+
+    @functools.wraps(method)
+    async def alone(self: Library, *args: object, **kwargs: object) -> T:
+        async with self._writing:
+            return await method(self, *args, **kwargs)
+
+    return alone
 
 
 @dataclass
@@ -59,6 +74,7 @@ class Library:
         self.storage = storage
         self.index = index
         self._pending: dict[str, tuple[Episode, str]] = {}
+        self._writing = asyncio.Lock()
 
     @classmethod
     async def open(cls, settings: Settings) -> Library:
@@ -77,6 +93,7 @@ class Library:
 
     # Ingestion
 
+    @_one_writer
     async def ingest(
         self, paths: Sequence[Path], flags: Metadata = Metadata(), progress: Progress | None = None
     ) -> IngestReport:
@@ -107,11 +124,17 @@ class Library:
         """Add or replace one episode from a transcript's bytes (a feed's download): 'added',
         'replaced' or 'unchanged'. Raises TranscriptError when they can't be read."""
         record = await asyncio.to_thread(record_from_bytes, data, name, source, metadata)
+        return await self.ingest_record(record)
+
+    @_one_writer
+    async def ingest_record(self, record: EpisodeRecord) -> str:
+        """Add or replace one episode already read (an upload, a download): 'added', 'replaced' or 'unchanged'."""
         outcome = await self._store(record)
         await self._flush()
-        log.info("ingested source=%s episode=%s outcome=%s", source, record.episode.id, outcome)
+        log.info("ingested source=%s episode=%s outcome=%s", record.source, record.episode.id, outcome)
         return outcome
 
+    @_one_writer
     async def list_episodes(self, episodes: Sequence[Episode], source: str) -> int:
         """List episodes that have no transcript yet (a feed's new items); ones already stored are left
         as they are. How many were added."""
@@ -123,6 +146,7 @@ class Library:
             await self._flush()
         return len(new)
 
+    @_one_writer
     async def update_listing(self, changed: Episode) -> bool:
         """Take an episode's new title, date and links (its feed item was edited), keeping its transcript."""
         loaded = await self.storage.load_episode(changed.id)
@@ -155,8 +179,12 @@ class Library:
         await asyncio.to_thread(self.index.replace_episodes, [e for e, _ in batch.values()])
         await self.storage.mark_indexed({i: fp for i, (_, fp) in batch.items()})
 
+    @_one_writer
     async def sync_index(self) -> int:
         """Index whatever the database holds that the index doesn't (after a crash or a new index)."""
+        return await self._sync_index()
+
+    async def _sync_index(self) -> int:
         if self.index.passage_count() == 0 and await self.storage.count_episodes():
             await self.storage.forget_index()
         ids = await self.storage.unindexed_ids()
@@ -171,11 +199,12 @@ class Library:
             log.info("index synced episodes=%d", len(ids))
         return len(ids)
 
+    @_one_writer
     async def reindex(self) -> int:
         """Rebuild the whole index from the database."""
         await asyncio.to_thread(self.index.clear)
         await self.storage.forget_index()
-        return await self.sync_index()
+        return await self._sync_index()
 
     # Reading
 

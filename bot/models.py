@@ -22,6 +22,9 @@ class ChatRef:
     # Whether this person may change the chat's settings (subscriptions): the adapter decides,
     # from the platform's own notion (Telegram chat administrators, Discord Manage Server).
     can_manage: bool = False
+    # Whether this person is one of the bot's operators (PODQUOTE_ADMINS), for the admin commands:
+    # the adapter decides, from the platform's user id.
+    is_operator: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -339,6 +339,25 @@ class Storage:
         )
         return [_info(row) for row in rows]
 
+    async def episode_info(self, episode_id: str) -> EpisodeInfo | None:
+        """One episode as listed, or None when it isn't stored."""
+        row = await self._one(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id WHERE e.id = ?",
+            episode_id,
+        )
+        return _info(row) if row else None
+
+    async def episodes_from_file(self, name: str, upload_source: str) -> list[EpisodeInfo]:
+        """The episodes stored from a file of this name: ingested from a folder, or uploaded as
+        `upload_source`; never those from a link (a feed's `…/transcript.vtt` is another thing)."""
+        rows = await self._all(
+            f"SELECT {_EPISODE_COLUMNS} FROM episodes e JOIN podcasts p ON p.id = e.podcast_id"
+            " WHERE (e.source IN (?, ?) OR e.source LIKE ? ESCAPE '\\') AND e.source NOT LIKE '%://%'"
+            f" {_NEWEST_FIRST}",
+            upload_source, name, f"%/{_like_escaped(name)}",
+        )
+        return [_info(row) for row in rows]
+
     async def random_episode_id(self, pick: float) -> str | None:
         """The transcribed episode at a fraction `pick` (0 <= pick < 1) of them: random when pick is."""
         # Episodes listed from a feed have no words until their transcript arrives.
@@ -391,6 +410,11 @@ class Storage:
         if chat_id is not None:
             sql, args = sql + " AND chat_id = ?", (*args, chat_id)
         return [Subscription(*row) for row in await self._all(sql + " ORDER BY chat_id, feed", *args)]
+
+    async def subscription_counts(self) -> dict[str, int]:
+        """How many subscriptions are in each status ('active', 'broken'), over every platform."""
+        rows = await self._all("SELECT status, count(*) FROM subscriptions GROUP BY status")
+        return {row[0]: row[1] for row in rows}
 
     async def subscribers(self, feed: str) -> list[Subscription]:
         """The active subscriptions that a new episode of this feed goes to."""

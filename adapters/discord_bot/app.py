@@ -21,7 +21,7 @@ from adapters.discord_bot import render
 from adapters.discord_bot.buttons import QuoteButton, is_current
 from adapters.discord_bot.render import Answer
 from adapters.discord_bot.respond import APOLOGY, DEFER_AFTER, answer_now, respond
-from bot.commands import DESCRIPTIONS, NOT_ALLOWED, Commands
+from bot.commands import ADMIN_DESCRIPTIONS, DESCRIPTIONS, NOT_ALLOWED, OPERATORS_ONLY, Commands
 from bot.models import ChatRef, Reply
 from bot.storage import SavedSearch, Storage
 
@@ -47,13 +47,15 @@ def search_text(query: str, episode: str | None = None, after: str | None = None
     return " ".join(parts)
 
 
-def chat_of(interaction: discord.Interaction, channel_id: int | None = None) -> ChatRef:
-    """The channel a command is about, and whether the member may manage the server's subscriptions."""
+def chat_of(interaction: discord.Interaction, channel_id: int | None = None, is_operator: bool = False) -> ChatRef:
+    """The channel a command is about, whether the member may manage the server's subscriptions,
+    and whether they run the bot (the caller knows PODQUOTE_ADMINS)."""
     return ChatRef(
         PLATFORM,
         str(channel_id or interaction.channel_id),
         str(interaction.user.id),
         can_manage=interaction.permissions.manage_guild,
+        is_operator=is_operator,
     )
 
 
@@ -85,10 +87,15 @@ ChannelOption = app_commands.Transform[app_commands.AppCommandChannel, TextChann
 class Podquote(Cog):
     """The slash commands and the quote buttons."""
 
-    def __init__(self, commands: Commands, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(
+        self, commands: Commands, defer_after: float = DEFER_AFTER,
+        is_admin: Callable[[str, str], bool] = lambda platform, user_id: False,
+    ) -> None:
         self.commands = commands
         self.storage: Storage = commands.library.storage
         self.defer_after = defer_after
+        # Settings.is_admin: whether a platform's user is one of the operators (PODQUOTE_ADMINS).
+        self.is_admin = is_admin
 
     async def _respond(self, interaction: discord.Interaction, work: Any, **how: bool) -> None:
         await respond(interaction, work, defer_after=self.defer_after, **how)
@@ -190,6 +197,63 @@ class Podquote(Cog):
             return
         await self._respond(interaction, self._rendered(decide("", chat)), ephemeral=True)
 
+    # The operators' commands: hidden from all but server administrators by default (a server may
+    # change that), never offered in DMs, and refused to anyone not in PODQUOTE_ADMINS all the same.
+
+    @app_commands.command(description=ADMIN_DESCRIPTIONS["ingest"])
+    @app_commands.describe(file="A transcript: WebVTT, SRT, JSON, HTML, Markdown or text")
+    @app_commands.default_permissions(administrator=True)
+    @app_commands.guild_only()
+    async def ingest(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
+        """/ingest: add or replace an episode from an attached transcript file."""
+        chat = self._operator_chat(interaction)
+        refused = self.commands.upload_refusal(file.filename, file.size, chat)
+        if refused is not None:
+            await answer_now(interaction, render.refusal(refused.text))
+            return
+        # Deferred at once: downloading, reading and indexing a big file takes longer than Discord's 3 s.
+        await respond(interaction, self._ingested(file, chat), defer_after=0, ephemeral=True)
+
+    async def _ingested(self, file: discord.Attachment, chat: ChatRef) -> Answer:
+        data = await file.read()
+        return render.text(await self.commands.ingest_upload(file.filename, data, chat))
+
+    @app_commands.command(description=ADMIN_DESCRIPTIONS["stats"])
+    @app_commands.default_permissions(administrator=True)
+    @app_commands.guild_only()
+    async def stats(self, interaction: discord.Interaction) -> None:
+        """/stats: the library, subscriptions, deliveries and feeds in numbers."""
+        await self._for_operators(interaction, self.commands.stats)
+
+    @app_commands.command(description=ADMIN_DESCRIPTIONS["feeds"])
+    @app_commands.default_permissions(administrator=True)
+    @app_commands.guild_only()
+    async def feeds(self, interaction: discord.Interaction) -> None:
+        """/feeds: each watched feed and how its polling goes."""
+        await self._for_operators(interaction, self.commands.feeds)
+
+    @app_commands.command(description=ADMIN_DESCRIPTIONS["reindex"])
+    @app_commands.default_permissions(administrator=True)
+    @app_commands.guild_only()
+    async def reindex(self, interaction: discord.Interaction) -> None:
+        """/reindex: rebuild the search index from the database (deferred at once: it takes a while)."""
+        await self._for_operators(interaction, self.commands.reindex, defer_after=0)
+
+    def _operator_chat(self, interaction: discord.Interaction) -> ChatRef:
+        return chat_of(interaction, is_operator=self.is_admin(PLATFORM, str(interaction.user.id)))
+
+    async def _for_operators(
+        self, interaction: discord.Interaction, decide: Callable[[str, ChatRef], Awaitable[Reply]],
+        defer_after: float | None = None,
+    ) -> None:
+        """An operators' command: refused at once to anyone else; else answered for the asker alone."""
+        chat = self._operator_chat(interaction)
+        if not chat.is_operator:
+            await answer_now(interaction, render.refusal(OPERATORS_ONLY))
+            return
+        wait = self.defer_after if defer_after is None else defer_after
+        await respond(interaction, self._rendered(decide("", chat)), defer_after=wait, ephemeral=True)
+
     # Buttons (see buttons.py): only the person who searched may use them.
 
     @Cog.listener()
@@ -248,13 +312,14 @@ class DiscordBot(Bot):
     """The client: the command tree, the buttons, and registering the commands with Discord."""
 
     def __init__(
-        self, commands: Commands, guild_id: int | None = None, defer_after: float = DEFER_AFTER, **options: Any
+        self, commands: Commands, guild_id: int | None = None, defer_after: float = DEFER_AFTER,
+        is_admin: Callable[[str, str], bool] = lambda platform, user_id: False, **options: Any,
     ) -> None:
         options.setdefault("intents", discord.Intents(guilds=True))
         # The bot never speaks: no warnings at every start-up about voice libraries it doesn't need.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(command_prefix=when_mentioned, help_command=None, allowed_mentions=render.NO_MENTIONS, **options)
-        self.podquote = Podquote(commands, defer_after)
+        self.podquote = Podquote(commands, defer_after, is_admin)
         self.guild_id = guild_id
         self.tree.error(self.on_command_error)
 

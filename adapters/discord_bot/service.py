@@ -62,7 +62,7 @@ class DiscordService:
         self.settings = settings
         self.ready_timeout = ready_timeout
         client_options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
-        self.client = DiscordBot(commands, settings.discord_guild_id, defer_after, **client_options)
+        self.client = DiscordBot(commands, settings.discord_guild_id, defer_after, settings.is_admin, **client_options)
         self.notifier = DiscordNotifier(self.client, commands.library.storage)
         self._gateway: asyncio.Task[None] | None = None
 

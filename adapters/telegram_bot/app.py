@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from telegram import Chat, ChatMember, InlineQueryResultsButton, Message, Update
+from telegram import Chat, ChatMember, InlineQueryResultsButton, Message, Update, User
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -26,7 +28,7 @@ from adapters.telegram_bot.render import (
     inline_quotes,
     render,
 )
-from bot.commands import DESCRIPTIONS, Command, Commands, parse_command
+from bot.commands import ADMIN_DESCRIPTIONS, DESCRIPTIONS, Command, Commands, parse_command
 from bot.models import ChatRef, EpisodesReply, QuoteReply, Reply
 from bot.storage import Storage
 
@@ -52,11 +54,16 @@ Context = ContextTypes.DEFAULT_TYPE
 class TelegramHandlers:
     """The bot's handlers: commands, page buttons, inline queries and the last-resort error handler."""
 
-    def __init__(self, commands: Commands, storage: Storage, flood: FloodControl) -> None:
+    def __init__(
+        self, commands: Commands, storage: Storage, flood: FloodControl,
+        is_admin: Callable[[str, str], bool] = lambda platform, user_id: False,
+    ) -> None:
         self.commands = commands
         self.storage = storage
         self.flood = flood
         self.queries = SavedQueries(storage)
+        # Settings.is_admin: whether a platform's user is one of the operators (PODQUOTE_ADMINS).
+        self.is_admin = is_admin
 
     def install(self, application: Application) -> None:
         """Register every handler on the application."""
@@ -64,6 +71,9 @@ class TelegramHandlers:
         application.add_handler(MessageHandler(filters.COMMAND & new_posts, self.on_command))
         chatter = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(chatter, self.on_chatter))
+        # Files are taken in private chats only: in a group, people share files with each other.
+        files = filters.Document.ALL & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+        application.add_handler(MessageHandler(files, self.on_document))
         application.add_handler(CallbackQueryHandler(self.on_page))
         application.add_handler(InlineQueryHandler(self.on_inline))
         application.add_error_handler(self.on_error)
@@ -83,9 +93,12 @@ class TelegramHandlers:
         await self._reply(message, reply, asker=message.from_user.id if message.from_user else None)
 
     def _for_me(self, command: Command, message: Message, context: Context) -> bool:
-        """Commands to another bot are none of ours; unknown ones get an answer only in private."""
+        """Commands to another bot are none of ours; unknown ones get an answer only in private, and the
+        operators' ones, in a group, only when an operator sends them."""
         if command.addressee and command.addressee.lower() != (context.bot.username or "").lower():
             return False
+        if command.name in ADMIN_DESCRIPTIONS:  # in a group, nobody else hears of them
+            return message.chat.type == Chat.PRIVATE or self._is_operator(message)
         return command.name in DESCRIPTIONS or message.chat.type == Chat.PRIVATE
 
     async def _allowed(self, who: str, message: Message) -> bool:
@@ -96,9 +109,19 @@ class TelegramHandlers:
         return verdict is Verdict.ALLOW
 
     async def _chat_ref(self, message: Message, command: Command, context: Context) -> ChatRef:
-        user = message.from_user
         can_manage = command.name in MANAGING and await self._can_manage(message, context)
-        return ChatRef(PLATFORM, str(message.chat.id), str(user.id) if user else None, can_manage)
+        return self._ref(message, can_manage)
+
+    def _ref(self, message: Message, can_manage: bool = False) -> ChatRef:
+        """The chat a message came from, who sent it, and what they may do."""
+        user = message.from_user
+        sender = str(user.id) if user else None
+        return ChatRef(PLATFORM, str(message.chat.id), sender, can_manage, self._is_operator(message))
+
+    def _is_operator(self, message: Message) -> bool:
+        """Sent by an operator in person (not by a group or channel speaking as itself)."""
+        user: User | None = message.from_user
+        return user is not None and message.sender_chat is None and self.is_admin(PLATFORM, str(user.id))
 
     async def _can_manage(self, message: Message, context: Context) -> bool:
         """Groups: administrators only. Private chats: the person. Channels: only admins can post there."""
@@ -134,6 +157,21 @@ class TelegramHandlers:
         if await self._allowed(sender_key(update), update.effective_message):
             example = await self.commands.example_query()
             await update.effective_message.reply_text(CHATTER.format(example=example))
+
+    # Files
+
+    async def on_document(self, update: Update, context: Context) -> None:
+        """A file in a private chat: an operator's transcript to add or replace an episode; others are refused."""
+        message = update.effective_message
+        if not await self._allowed(sender_key(update), message):
+            return
+        document, chat = message.document, self._ref(message)
+        name = document.file_name or "transcript"
+        reply = self.commands.upload_refusal(name, document.file_size, chat)
+        if reply is None:
+            await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)  # a big file takes a while
+            reply = await self.commands.ingest_upload(name, await _download(document.file_id, context), chat)
+        await self._reply(message, reply, asker=None)
 
     # Page buttons
 
@@ -232,6 +270,12 @@ class TelegramHandlers:
                 await update.effective_message.reply_text(APOLOGY)
         except TelegramError as error:
             log.warning("telegram apology not delivered: %s", error.message)
+
+
+async def _download(file_id: str, context: Context) -> bytes:
+    """A file's bytes, through the Bot API's getFile and its file URL (a self-hosted server's, if set)."""
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
 
 
 def sender_key(update: Update) -> str:

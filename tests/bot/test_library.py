@@ -1,5 +1,6 @@
 """The library: seeding, ingesting real files, re-ingest, replacement, failures, index sync."""
 
+import asyncio
 import shutil
 from datetime import date
 from pathlib import Path
@@ -133,3 +134,18 @@ async def test_reindex_rebuilds_the_same_index(library):
     assert await library.reindex() == 2
     assert (await library.stats())["passages"] == before
     assert library.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
+
+
+async def test_writes_that_come_at_once_take_turns(library):
+    """An upload, a feed's transcript and a reindex at the same moment: the index has one writer, the
+    database connection one transaction at a time (without turns, these fail with LockBusy)."""
+
+    async def upload(number: int) -> str:
+        text = VTT.replace("zeppelin", f"zeppelin{number}").encode()
+        return await library.ingest_bytes(text, f"z{number}.vtt", f"upload:z{number}.vtt", Metadata(title=f"Z{number}"))
+
+    outcomes = await asyncio.gather(*(upload(n) for n in range(4)), library.reindex())
+    assert outcomes[:4] == ["added"] * 4
+    assert await library.storage.unindexed_ids() == []
+    for number in range(4):
+        assert library.search(f"zeppelin{number}").quotes

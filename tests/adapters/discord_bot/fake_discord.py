@@ -116,6 +116,9 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}
         self.failures: list[Failure] = []
+        # Files people attached, served as Discord's CDN would serve them; and each download's headers.
+        self.attachments: dict[int, bytes] = {}
+        self.downloads: list[dict[str, str]] = []
         self.session_id = "fake-session-1"
         self.sequence = 0
         self._ids = itertools.count(1_000_000_000_000_000_001)
@@ -132,6 +135,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", API_PREFIX + "/{path:.*}", self._rest)
+        app.router.add_get("/attachments/{channel}/{id}/{filename}", self._attachment)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -340,6 +344,27 @@ class FakeDiscord:
         sent = Sent(number, payload["token"], payload)
         await self.dispatch("INTERACTION_CREATE", payload)
         return sent
+
+    # Attachments: an option's value is the attachment's id; the file is in `resolved`, at a CDN URL.
+
+    def attach(self, data: bytes, filename: str, size: int | None = None) -> tuple[str, dict[str, Any]]:
+        """A file someone attaches to a command: the option's value, and the `resolved` that describes it."""
+        number = next(self._ids)
+        self.attachments[number] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{CHANNEL_ID}/{number}/{filename}"
+        described = {
+            "id": str(number), "filename": filename, "size": len(data) if size is None else size, "url": url,
+            "proxy_url": url, "content_type": "text/plain; charset=utf-8", "ephemeral": True,
+        }
+        return str(number), {"attachments": {str(number): described}}
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        self.downloads.append(dict(request.headers))
+        self._record()
+        data = self.attachments.get(int(request.match_info["id"]))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="text/plain")
 
     # The REST API
 

@@ -10,13 +10,15 @@ import pytest
 from adapters.discord_bot.respond import APOLOGY
 from adapters.discord_bot.service import DiscordService, DiscordUnreachable
 from adapters.run import build_services
+from bot.commands import ADMIN_DESCRIPTIONS
 from bot.config import ConfigError, Secret
 from bot.outbox import DispatcherService
 from bot.watcher import WatcherService
 from tests.adapters.discord_bot.conftest import make_service, started
 from tests.adapters.discord_bot.fake_discord import APPLICATION_ID, EPHEMERAL, GUILD_ID, TOKEN, FakeDiscord
 
-COMMAND_NAMES = {"quote", "random", "latest", "episodes", "help", "subscribe", "unsubscribe", "subscriptions"}
+PUBLIC_COMMANDS = {"quote", "random", "latest", "episodes", "help", "subscribe", "unsubscribe", "subscriptions"}
+COMMAND_NAMES = PUBLIC_COMMANDS | set(ADMIN_DESCRIPTIONS)
 GLOBAL_SYNC = rf"/applications/{APPLICATION_ID}/commands"
 
 

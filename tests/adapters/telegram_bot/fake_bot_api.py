@@ -93,6 +93,8 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.failures: list[Failure] = []
         self.members: dict[tuple[int, int], str] = {}
+        self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []
         self.polls = 0
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(5000)
@@ -107,6 +109,7 @@ class FakeBotApi:
         """Listen on a free port of 127.0.0.1."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -153,6 +156,12 @@ class FakeBotApi:
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         """What getChatMember answers for this person in this chat ("member" unless set)."""
         self.members[(chat_id, user_id)] = status
+
+    def add_file(self, data: bytes) -> str:
+        """A file someone sent, for getFile to describe and the file URL to serve; its file_id."""
+        file_id = f"file-{len(self.files) + 1}"
+        self.files[file_id] = data
+        return file_id
 
     def calls_of(self, method: str) -> list[Call]:
         """The recorded calls of one method, in order."""
@@ -236,7 +245,25 @@ class FakeBotApi:
             return self._message(params)
         if method == "getChatMember":
             return self._member(int(params["chat_id"]), int(params["user_id"]))
+        if method == "getFile":
+            return self._file(params["file_id"])
         return True
+
+    def _file(self, file_id: str) -> dict:
+        """getFile: where the file can be downloaded, relative to the file URL (as Telegram answers)."""
+        size = len(self.files[file_id])
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": size, "file_path": f"documents/{file_id}"}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """GET {file URL}{token}/{file_path}: the file's bytes."""
+        if request.match_info["token"] != TOKEN:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("documents/")
+        self.downloads.append(file_id)
+        self._poke()
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")
 
     def _message(self, params: dict) -> dict:
         chat_id = int(params["chat_id"])

@@ -65,3 +65,14 @@ def inline(query: str, offset: str = "", user: dict = ANN) -> dict:
     """Someone typing `@bot query` in any chat."""
     query_id = f"inline-{next(_message_ids)}"
     return {"inline_query": {"id": query_id, "from": user, "query": query, "offset": offset}}
+
+
+def sent_file(
+    file_id: str, name: str | None, size: int | None, chat: dict = PRIVATE, user: dict = ANN, caption: str | None = None
+) -> dict:
+    """Someone sending a file (a document) to the bot; Telegram gives its name and size, the bytes come by getFile."""
+    document: dict = {"file_id": file_id, "file_unique_id": f"u-{file_id}", "mime_type": "text/plain"}
+    document |= {"file_name": name} if name is not None else {}
+    document |= {"file_size": size} if size is not None else {}
+    extra = {"caption": caption} if caption else {}
+    return {"message": message(None, chat, user, document=document, **extra)}
