@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
@@ -20,7 +19,8 @@ from bot.clock import SystemClock
 from adapters.logs import configure_logging
 from adapters.startup import describe
 from bot.config import Settings, check_data_dir
-from bot.feedstore import Feed, FeedHealth, FeedStore
+from bot.commands import describe_feed
+from bot.feedstore import Feed, FeedStore
 from bot.ingest import Metadata, episode_id_for, parse_day
 from bot.library import Library
 from bot.models import EpisodesReply
@@ -49,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _configure_logs(args: argparse.Namespace, settings: Settings) -> None:
-    """The bot logs its events; one-off commands only warnings, unless asked (-v)."""
-    quiet = args.action is not _run and not args.verbose
+    """The bot logs its events; console mode and one-off commands only warnings, unless asked (-v)."""
+    console = not (settings.telegram_token or settings.discord_token)
+    quiet = (args.action is not _run or console) and not args.verbose
     level = logging.WARNING if quiet else getattr(logging, settings.log_level.upper())
     secrets = (settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret)
     configure_logging(level, args.log_format or settings.log_format, secrets)
@@ -290,36 +291,12 @@ async def _feed_list(args: argparse.Namespace, settings: Settings) -> int:
     if not health:
         print("No feeds. Add one with: podquote feed add URL (or set PODQUOTE_FEEDS)")
     for number, entry in enumerate(health, start=1):
-        print(render_feed_health(number, entry, time.time()))
+        print(describe_feed(number, entry))
     return 0
-
-
-def render_feed_health(number: int, health: FeedHealth, now: float) -> str:
-    """Two lines about a feed: what it is, then how its polling goes."""
-    feed = health.feed
-    title = f"{feed.title} · " if feed.title else ""
-    moved = f" (now at {feed.fetch_url})" if feed.fetch_url != feed.url else ""
-    config = " [PODQUOTE_FEEDS]" if feed.from_config else ""
-    state = _feed_state(feed)
-    last = f"last poll {_when(feed.last_poll_at)}" if feed.last_poll_at else "not polled yet"
-    counts = f"{_count(health.items, 'episode')}, {health.waiting} waiting for a transcript"
-    return f"{number}. {title}{feed.url}{moved}{config}\n   {state} · {last} · next {_when(feed.next_poll_at)} · {counts}"
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _feed_state(feed: Feed) -> str:
-    if feed.paused:
-        return f"PAUSED after {feed.errors} failures (last: {feed.last_error}); `podquote feed add` resumes it"
-    if feed.errors:
-        return f"failing ({feed.errors} in a row; last: {feed.last_error})"
-    return "ok"
-
-
-def _when(moment: float | None) -> str:
-    return datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
 async def _feed_remove(args: argparse.Namespace, settings: Settings) -> int:

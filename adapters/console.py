@@ -8,7 +8,7 @@ from typing import TextIO
 
 from adapters.common import day, mark, timestamp
 from bot.commands import Commands
-from bot.models import ChatRef, EpisodeInfo, EpisodesReply, Quote, QuoteReply, Reply, TextReply
+from bot.models import ChatRef, EpisodeInfo, EpisodesReply, Quote, QuoteReply, Reply
 
 # Whoever types at the console runs the bot: the operators' commands are theirs.
 CONSOLE_CHAT = ChatRef("console", "console", "console", is_operator=True)
