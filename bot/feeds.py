@@ -80,6 +80,14 @@ class TranscriptLink:
 
 
 @dataclass(frozen=True, slots=True)
+class RawItem:
+    """What feedparser loses of an item (see raw_items): its guid as written, all its transcript links."""
+
+    guid: str | None = None
+    transcripts: tuple[TranscriptLink, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     """One item (episode) of a feed, as read; `key` is what identifies it from poll to poll."""
 
@@ -244,7 +252,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     if not parsed.entries and warning and not isinstance(parsed.get("bozo_exception"), _BENIGN):
         raise FeedError(f"malformed feed: {warning}")
     entries = parsed.entries[:MAX_ITEMS]
-    items, skipped = read_items(entries, transcript_links(body, entries, url))
+    items, skipped = read_items(entries, raw_items(body, entries, url))
     if len(parsed.entries) > MAX_ITEMS:
         skipped.append(f"{len(parsed.entries) - MAX_ITEMS} items past the first {MAX_ITEMS} not read")
     return ParsedFeed(plain_text(parsed.feed.get("title")), tuple(items), tuple(skipped), warning)
@@ -260,13 +268,11 @@ def refuse_entity_declarations(body: bytes) -> None:
         raise FeedError("refused: it declares XML entities (an entity-expansion attack, or a broken feed)")
 
 
-def read_items(
-    entries: Sequence[Mapping[str, Any]], transcripts: Sequence[tuple[TranscriptLink, ...]]
-) -> tuple[list[FeedItem], list[str]]:
+def read_items(entries: Sequence[Mapping[str, Any]], raws: Sequence[RawItem]) -> tuple[list[FeedItem], list[str]]:
     """The usable items, first of each identity; the reasons for the others."""
     items, skipped, seen = [], [], set()
-    for entry, links in zip(entries, transcripts):
-        item = read_item(entry, links)
+    for entry, raw in zip(entries, raws):
+        item = read_item(entry, raw)
         if isinstance(item, str):
             skipped.append(item)
         elif item.key in seen:
@@ -277,12 +283,12 @@ def read_items(
     return items, skipped
 
 
-def read_item(entry: Mapping[str, Any], transcripts: tuple[TranscriptLink, ...] = ()) -> FeedItem | str:
-    """One feedparser entry as a FeedItem, or the reason it can't be one."""
-    guid = _clean(entry.get("id"))
+def read_item(entry: Mapping[str, Any], raw: RawItem = RawItem()) -> FeedItem | str:
+    """One feedparser entry (with what feedparser lost of it) as a FeedItem, or the reason it can't be one."""
+    guid = raw.guid or _clean(entry.get("id"))
     link = _clean(entry.get("link"))
     enclosure = next((_clean(l.get("href")) for l in entry.get("links", ()) if l.get("rel") == "enclosure"), None)
-    title = plain_text(entry.get("title"))
+    title = plain_text(entry.get("title") or entry.get("itunes_title"))
     published = _published(entry)
     key = item_key(guid, enclosure, link, title, published)
     if key is None:
@@ -291,7 +297,7 @@ def read_item(entry: Mapping[str, Any], transcripts: tuple[TranscriptLink, ...] 
         key=key,
         title=title or _title_from(link or enclosure) or "Untitled episode",
         guid=guid, link=link if link != enclosure else None, enclosure=enclosure, published=published,
-        description=_description(entry), transcripts=transcripts,
+        description=_description(entry), transcripts=raw.transcripts,
     )
 
 
@@ -343,28 +349,28 @@ def _title_from(url: str | None) -> str | None:
     return url.rstrip("/").rsplit("/", 1)[-1] or None if url else None
 
 
-# Transcript links: feedparser keeps only the last element of a name it doesn't know
-# (https://github.com/kurtmckee/feedparser/issues/301), so they are read in a pass of their own.
+# What feedparser loses, read in a pass of our own: every <podcast:transcript> (it keeps only the last
+# element of a name it doesn't know, https://github.com/kurtmckee/feedparser/issues/301), and the guid
+# as written (it resolves a permalink guid like "1" against the feed's address, which would make
+# every item new again when the feed moves).
 
 
-def transcript_links(
-    body: bytes, entries: Sequence[Mapping[str, Any]], base: str = ""
-) -> list[tuple[TranscriptLink, ...]]:
-    """Each entry's transcript links, matched to the entries by position (or by guid when the counts
-    differ); from feedparser's one kept link when the XML is too broken to read."""
+def raw_items(body: bytes, entries: Sequence[Mapping[str, Any]], base: str = "") -> list[RawItem]:
+    """Each entry's RawItem, matched to the entries by position (or by guid when the counts differ);
+    feedparser's own guid and one kept transcript link when the XML is too broken to read."""
     try:
-        found = _scan_transcripts(body, base)
+        found = _scan_items(body, base)
     except ElementTree.ParseError:
-        return [_feedparser_transcript(entry, base) for entry in entries]
+        return [RawItem(None, _feedparser_transcript(entry, base)) for entry in entries]
     if len(found) == len(entries):
-        return [links for _, links in found]
-    by_guid = {guid: links for guid, links in found if guid}
-    return [by_guid.get(_clean(entry.get("id")) or "", ()) for entry in entries]
+        return found
+    by_guid = {raw.guid: raw for raw in found if raw.guid}
+    return [by_guid.get(_clean(entry.get("id")) or "", RawItem()) for entry in entries]
 
 
-def _scan_transcripts(body: bytes, base: str) -> list[tuple[str | None, tuple[TranscriptLink, ...]]]:
-    """(guid, transcript links) of every item or entry, in order; safe because entities were refused."""
-    found: list[tuple[str | None, tuple[TranscriptLink, ...]]] = []
+def _scan_items(body: bytes, base: str) -> list[RawItem]:
+    """The RawItem of every item or entry, in order; safe because entity declarations were refused."""
+    found: list[RawItem] = []
     guid, links, depth = None, [], 0
     for event, element in ElementTree.iterparse(io.BytesIO(body), events=("start", "end")):
         is_item = element.tag in ("item", f"{_ATOM}entry") or element.tag.endswith("}item")
@@ -372,7 +378,7 @@ def _scan_transcripts(body: bytes, base: str) -> list[tuple[str | None, tuple[Tr
             depth += is_item
             continue
         if is_item:
-            found.append((guid, tuple(links)))
+            found.append(RawItem(guid, tuple(links)))
             guid, links, depth = None, [], depth - 1
             element.clear()
         elif depth and element.tag in ("guid", f"{_ATOM}id"):

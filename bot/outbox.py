@@ -80,8 +80,6 @@ class Outbox:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._db = storage.db
-        # One statement and its commit at a time: concurrent sends share this connection.
-        self._lock = asyncio.Lock()
 
     async def enqueue(
         self, notice: EpisodeNotice, feeds: Sequence[str], platforms: Collection[str], now: float
@@ -200,9 +198,8 @@ class Outbox:
         )
 
     async def _write(self, sql: str, *args: object) -> int:
-        async with self._lock:
-            cursor = await self._db.execute(sql, args)
-            await self._db.commit()
+        async with self.storage.transaction() as db:
+            cursor = await db.execute(sql, args)
         return cursor.rowcount
 
 

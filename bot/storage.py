@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -190,6 +191,8 @@ class Storage:
     def __init__(self, db: aiosqlite.Connection, created: bool) -> None:
         self._db = db
         self.created = created
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Storage:
@@ -220,17 +223,24 @@ class Storage:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Statements that stand or fall together: committed at the end, rolled back on any error.
-        Inside another transaction, it is part of that one."""
-        if self._db.in_transaction:
+        Other tasks sharing the connection wait their turn, so their statements never slip into this
+        transaction (nor a commit of theirs end it half-way); in the same task, it joins the open one."""
+        task = asyncio.current_task()
+        if self._owner is task:
             yield self._db
             return
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            await self._db.rollback()
-            raise
-        await self._db.commit()
+        async with self._lock:
+            self._owner = task
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    await self._db.rollback()
+                    raise
+                await self._db.commit()
+            finally:
+                self._owner = None
 
     # Episodes
 
@@ -276,19 +286,17 @@ class Storage:
 
     async def update_metadata(self, episode: Episode, fingerprint: str) -> None:
         """Change an episode's title, date and links (its feed item was edited), keeping its text."""
-        await self._db.execute(
+        await self._write(
             "UPDATE episodes SET title = ?, published = ?, urls = ?, fingerprint = ? WHERE id = ?",
             (episode.title, _iso(episode.published), json.dumps(list(episode.urls)), fingerprint, episode.id),
         )
-        await self._db.commit()
 
     async def mark_indexed(self, fingerprints: dict[str, str]) -> None:
         """Record which version of each episode the search index now holds."""
-        await self._db.executemany(
+        await self._write_many(
             "UPDATE episodes SET indexed_fingerprint = ? WHERE id = ?",
             ((fp, episode_id) for episode_id, fp in fingerprints.items()),
         )
-        await self._db.commit()
 
     async def unindexed_ids(self) -> list[str]:
         """Episodes whose stored version the index does not hold yet (after a crash or a new index)."""
@@ -299,8 +307,7 @@ class Storage:
 
     async def forget_index(self) -> None:
         """Mark every episode as not indexed (before a full rebuild)."""
-        await self._db.execute("UPDATE episodes SET indexed_fingerprint = NULL")
-        await self._db.commit()
+        await self._write("UPDATE episodes SET indexed_fingerprint = NULL")
 
     async def load_episode(self, episode_id: str) -> tuple[Episode, str] | None:
         """An episode with its segments, and its fingerprint; None when it isn't stored."""
@@ -385,12 +392,11 @@ class Storage:
 
     async def subscribe(self, platform: str, chat_id: str, feed: str = ALL_FEEDS) -> bool:
         """Subscribe a chat (again, if it was broken); False when it already was, and active."""
-        cursor = await self._db.execute(
+        cursor = await self._write(
             "INSERT INTO subscriptions (platform, chat_id, feed, created_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT DO UPDATE SET status = 'active', broken_reason = NULL WHERE status != 'active'",
             (platform, chat_id, feed, _now()),
         )
-        await self._db.commit()
         return cursor.rowcount > 0
 
     async def unsubscribe(self, platform: str, chat_id: str, feed: str | None = None) -> int:
@@ -399,8 +405,7 @@ class Storage:
         args: tuple[str, ...] = (platform, chat_id)
         if feed is not None:
             sql, args = sql + " AND feed = ?", (*args, feed)
-        cursor = await self._db.execute(sql, args)
-        await self._db.commit()
+        cursor = await self._write(sql, args)
         return cursor.rowcount
 
     async def subscriptions(self, platform: str, chat_id: str | None = None) -> list[Subscription]:
@@ -427,19 +432,17 @@ class Storage:
 
     async def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """A chat changed its id (a Telegram group became a supergroup): its subscriptions follow."""
-        await self._db.execute(
+        await self._write(
             "UPDATE OR REPLACE subscriptions SET chat_id = ? WHERE platform = ? AND chat_id = ?",
             (new_chat_id, platform, old_chat_id),
         )
-        await self._db.commit()
 
     async def mark_broken(self, platform: str, chat_id: str, reason: str) -> None:
         """Keep a subscription that can't be delivered, marked broken with the reason."""
-        await self._db.execute(
+        await self._write(
             "UPDATE subscriptions SET status = 'broken', broken_reason = ? WHERE platform = ? AND chat_id = ?",
             (reason, platform, chat_id),
         )
-        await self._db.commit()
 
     # Saved searches: what a chat button runs again
 
@@ -470,10 +473,17 @@ class Storage:
 
     async def set_state(self, key: str, value: str) -> None:
         """Store a value in the key-value state table."""
-        await self._db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
-        await self._db.commit()
+        await self._write("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
     # Helpers
+
+    async def _write(self, sql: str, args: Sequence[object] = ()) -> aiosqlite.Cursor:
+        async with self.transaction() as db:
+            return await db.execute(sql, args)
+
+    async def _write_many(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        async with self.transaction() as db:
+            await db.executemany(sql, rows)
 
     async def _podcast_id(self, name: str) -> int:
         await self._db.execute("INSERT OR IGNORE INTO podcasts (name) VALUES (?)", (name,))

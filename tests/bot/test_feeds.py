@@ -61,6 +61,18 @@ def test_an_atom_entry_is_read_too():
     assert item.transcripts == (TranscriptLink("https://atomic.example/7.vtt", "text/vtt"),)
 
 
+def test_a_guid_is_kept_as_written_and_itunes_tags_fill_in_what_rss_lacks():
+    itunes = (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
+        "<channel><title>T</title><item><guid>1</guid><itunes:title>Only an iTunes title</itunes:title>"
+        "<itunes:summary>A summary &lt;b&gt;in bold&lt;/b&gt;</itunes:summary></item></channel></rss>"
+    )
+    (item,) = parse_feed(itunes.encode(), FEED_URL).items
+    assert (item.key, item.title, item.description) == ("guid:1", "Only an iTunes title", "A summary in bold")
+    (moved,) = parse_feed(itunes.encode(), "https://elsewhere.example/feed").items
+    assert moved.key == item.key  # a feed that moves keeps its items' identities
+
+
 def test_an_item_without_a_guid_is_known_by_its_enclosure_then_link_then_title_and_date():
     feed = _parse([
         Item(title="A", enclosure="https://cdn.example/a.mp3", link="https://x.example/a"),
