@@ -233,7 +233,7 @@ OPTIONS: tuple[Option, ...] = (
            "Telegram notice rates: overall, per chat, per group ('-' for none)"),
     Option("PODQUOTE_DISCORD_LIMITS", "discord_limits", _limits, "Discord notice rates: overall, per channel"),
     Option("PODQUOTE_DELIVERY_ATTEMPTS", "delivery_attempts", _count, "tries before a notice is marked failed"),
-    Option("PODQUOTE_SEND_CONCURRENCY", "send_concurrency", _count, "notices in flight at once"),
+    Option("PODQUOTE_SEND_CONCURRENCY", "send_concurrency", _count, "notices in flight at once; 2 reaches a platform's full rate, but a kill -9 may then repeat 2"),
 )
 CONFIG_FILE = "PODQUOTE_CONFIG"
 _BY_NAME = {option.name: option for option in OPTIONS}
