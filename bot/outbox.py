@@ -30,6 +30,8 @@ _BATCH = 500
 _IDLE_SECONDS = 30.0
 # A send that takes longer than this is given up as a passing failure (the platform may have it).
 _SEND_TIMEOUT = 60.0
+# How long stopping waits for the sends in flight: the bot must stop within a few seconds.
+_STOP_GRACE = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,9 +286,17 @@ class Dispatcher:
         await self._settle()
         return len(due)
 
-    async def stop(self) -> None:
-        """Let the sends in flight finish."""
-        await self._settle()
+    async def stop(self, grace: float = _STOP_GRACE) -> None:
+        """Let the sends in flight finish, for up to `grace` seconds; the ones still hanging are
+        cancelled and stay 'sending', so the next start sends them again."""
+        if not self._in_flight:
+            return
+        _, hanging = await asyncio.wait(set(self._in_flight), timeout=grace)
+        for task in hanging:
+            task.cancel()
+        if hanging:
+            log.warning("notices still sending at stop are sent again at the next start count=%d", len(hanging))
+            await asyncio.wait(hanging)
 
     async def _handle(self, delivery: Delivery) -> None:
         now = self._clock.now()
@@ -352,8 +362,10 @@ class Dispatcher:
         return self._notices[episode_id]
 
     async def _settle(self) -> None:
+        # asyncio.wait, not gather: when the dispatcher is cancelled (the bot stopping) a gather would
+        # cancel the sends too, leaving rows 'sending' for a needless resend at the next start.
         while self._in_flight:
-            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+            await asyncio.wait(set(self._in_flight))
 
     async def _idle(self) -> None:
         """Wait for a wake-up, the next due retry, or the idle check, whichever comes first."""

@@ -1,10 +1,12 @@
 """The outbox and the dispatcher: durable deliveries, platform limits, retries, gone chats, fan-out."""
 
+import asyncio
 from datetime import date
 
 import pytest
 
 from bot.notify import DeliveryFailed, EpisodeNotice, RecipientGone, RetryLater
+from bot.background import Background
 from bot.outbox import DeliveryPolicy, Dispatcher, Outbox
 from bot.ratelimit import PlatformLimits, Rate
 from bot.storage import EpisodeRecord, Storage
@@ -209,3 +211,51 @@ async def test_several_sends_in_flight_at_once_still_deliver_each_notice_once(ou
     dispatcher = Dispatcher(outbox, {"telegram": notifier}, TELEGRAM, clock, concurrency=8)
     await dispatcher.drain()
     assert sorted(notifier.chats(), key=int) == [str(n) for n in range(200)]
+
+
+class SlowNotifier(RecordingNotifier):
+    """A Notifier whose sends hang until released: a send in flight when the bot is told to stop."""
+
+    def __init__(self) -> None:
+        super().__init__("telegram")
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send_notice(self, chat_id: str, notice: EpisodeNotice) -> None:
+        self.started.set()
+        await self.release.wait()
+        await super().send_notice(chat_id, notice)
+
+
+async def test_stopping_lets_the_send_in_flight_finish_and_records_it_sent(outbox, clock):
+    await _subscribe(outbox, "telegram", ["a"])
+    await outbox.enqueue(_notice(), [FEED], ["telegram"], clock.now())
+    notifier = SlowNotifier()
+    dispatcher = _dispatcher(outbox, clock, notifier)
+    background = Background()
+    background.start(dispatcher.run(), "dispatcher")
+    await asyncio.wait_for(notifier.started.wait(), 5)
+    await background.stop()  # what SIGTERM does first: no new work taken
+    notifier.release.set()
+    await asyncio.wait_for(dispatcher.stop(), 5)
+    assert notifier.chats() == ["a"]
+    assert await outbox.counts() == {"sent": 1}
+
+
+async def test_a_send_hanging_at_stop_is_given_up_and_sent_again_at_the_next_start(outbox, clock):
+    await _subscribe(outbox, "telegram", ["a"])
+    await outbox.enqueue(_notice(), [FEED], ["telegram"], clock.now())
+    hanging = SlowNotifier()
+    dispatcher = _dispatcher(outbox, clock, hanging)
+    background = Background()
+    background.start(dispatcher.run(), "dispatcher")
+    await asyncio.wait_for(hanging.started.wait(), 5)
+    await background.stop()
+    await asyncio.wait_for(dispatcher.stop(grace=0.05), 5)
+    assert await outbox.counts() == {"sending": 1}
+    notifier = RecordingNotifier("telegram", clock)
+    restarted = _dispatcher(outbox, clock, notifier)
+    await restarted.recover()
+    await restarted.drain()
+    assert notifier.chats() == ["a"]
+    assert await outbox.counts() == {"sent": 1}
