@@ -448,11 +448,10 @@ class Storage:
 
     async def save_search(self, platform: str, user_id: str, query: str) -> int:
         """The id of this person's saved search for the query, saving it if it is new."""
-        await self._db.execute(
+        await self._write(
             "INSERT OR IGNORE INTO saved_searches (platform, user_id, query, created_at) VALUES (?, ?, ?, ?)",
             (platform, user_id, query, _now()),
         )
-        await self._db.commit()
         row = await self._one(
             "SELECT id FROM saved_searches WHERE platform = ? AND user_id = ? AND query = ?",
             platform, user_id, query,

@@ -8,7 +8,17 @@ import pytest
 from bot.storage import Storage
 
 
-async def test_a_write_from_another_task_waits_for_an_open_transaction_to_finish(tmp_path):
+async def _subscribe(storage: Storage) -> bool:
+    return await storage.subscribe("telegram", "42") and bool(await storage.subscriptions("telegram"))
+
+
+async def _save_search(storage: Storage) -> bool:
+    search_id = await storage.save_search("discord", "7", "storm shadow")
+    return (await storage.saved_search(search_id)).query == "storm shadow"
+
+
+@pytest.mark.parametrize("another_write", [_subscribe, _save_search])
+async def test_a_write_from_another_task_waits_for_an_open_transaction_to_finish(tmp_path, another_write):
     storage = await Storage.open(tmp_path / "db.sqlite")
     inside = asyncio.Event()
 
@@ -19,14 +29,13 @@ async def test_a_write_from_another_task_waits_for_an_open_transaction_to_finish
             await asyncio.sleep(0)  # the other task runs now, while this transaction is open
             raise RuntimeError("the second half failed")
 
-    async def subscribe():
+    async def write():
         await inside.wait()
-        return await storage.subscribe("telegram", "42")
+        return await another_write(storage)
 
-    results = await asyncio.gather(failing_transaction(), subscribe(), return_exceptions=True)
+    results = await asyncio.gather(failing_transaction(), write(), return_exceptions=True)
     assert isinstance(results[0], RuntimeError) and results[1] is True
-    assert await storage.get_state("half") is None  # rolled back whole, not committed by the subscribe
-    assert [s.chat_id for s in await storage.subscriptions("telegram")] == ["42"]
+    assert await storage.get_state("half") is None  # rolled back whole, not committed by the other write
     assert not storage.db.in_transaction
     await storage.close()
 
