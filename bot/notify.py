@@ -37,7 +37,12 @@ class RetryLater(DeliveryError):
 
 
 class RecipientGone(DeliveryError):
-    """The chat can't be reached any more (blocked, kicked, deleted, no permission): stop sending."""
+    """The chat can't be reached any more (blocked, kicked, deleted): stop sending, end its subscriptions."""
+
+
+class RecipientBroken(RecipientGone):
+    """The bot may not post there any more (a channel's permissions): stop sending, but keep the
+    subscriptions, marked broken with the reason, so the chat's managers see why and can mend it."""
 
 
 class DeliveryFailed(DeliveryError):

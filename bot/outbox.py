@@ -19,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.feeds import backoff
 from bot.metrics import Metrics
-from bot.notify import DeliveryFailed, EpisodeNotice, Notifier, RecipientGone, RetryLater
+from bot.notify import DeliveryFailed, EpisodeNotice, Notifier, RecipientBroken, RecipientGone, RetryLater
 from bot.ratelimit import Limiter, PlatformLimits
 from bot.library import DATABASE_NAME
 from bot.storage import Storage
@@ -175,9 +175,12 @@ class Outbox:
         """Too old to announce any more (the bot was down for long): dropped, and so recorded."""
         await self._set(delivery, "pending", "expired", last_error="too old to announce")
 
-    async def recipient_gone(self, platform: str, chat_id: str, reason: str) -> None:
-        """End the chat's subscriptions and drop its other pending notices."""
-        await self.storage.unsubscribe(platform, chat_id)
+    async def recipient_gone(self, platform: str, chat_id: str, reason: str, keep: bool = False) -> None:
+        """End the chat's subscriptions (or, with `keep`, mark them broken) and drop its other pending notices."""
+        if keep:
+            await self.storage.mark_broken(platform, chat_id, reason)
+        else:
+            await self.storage.unsubscribe(platform, chat_id)
         await self._write(
             "UPDATE deliveries SET status = 'gone', last_error = ? WHERE platform = ? AND chat_id = ?"
             " AND status = 'pending'",
@@ -348,8 +351,9 @@ class Dispatcher:
         self.metrics.deliveries.inc(platform=delivery.platform, outcome=_METRIC_OUTCOMES.get(outcome.status, "retried"))
         chat = f"{delivery.platform}:{delivery.chat_id}"
         if outcome.status == "gone":
-            await self.outbox.recipient_gone(delivery.platform, delivery.chat_id, outcome.error)
-            log.warning("subscription ended chat=%s reason=%s", chat, outcome.error)
+            broken = isinstance(error, RecipientBroken)
+            await self.outbox.recipient_gone(delivery.platform, delivery.chat_id, str(error), keep=broken)
+            log.warning("subscription %s chat=%s reason=%s", "broken" if broken else "ended", chat, outcome.error)
         elif outcome.status == "failed":
             log.warning("notice failed episode=%s chat=%s attempts=%d error=%s",
                         delivery.episode_id, chat, delivery.attempts + 1, outcome.error)

@@ -9,8 +9,7 @@ import aiohttp
 import discord
 
 from adapters.discord_bot import render
-from bot.notify import DeliveryFailed, EpisodeNotice, RecipientGone, RetryLater
-from bot.storage import Storage
+from bot.notify import DeliveryFailed, EpisodeNotice, RecipientBroken, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -20,13 +19,12 @@ DEFAULT_RETRY = 30.0
 
 
 class DiscordNotifier:
-    """Posts notices to channels; a channel the bot can't see or write to any more is marked broken."""
+    """Posts notices to channels; a channel the bot can't see or write to any more is reported broken."""
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client, storage: Storage) -> None:
+    def __init__(self, client: discord.Client) -> None:
         self.client = client
-        self.storage = storage
 
     async def send_notice(self, chat_id: str, notice: EpisodeNotice) -> None:
         """Post the notice in the channel `chat_id`; raise RetryLater, RecipientGone or DeliveryFailed."""
@@ -34,21 +32,14 @@ class DiscordNotifier:
         try:
             await channel.send(embed=render.notice(notice), allowed_mentions=render.NO_MENTIONS)
         except (discord.Forbidden, discord.NotFound) as error:
-            await self._gone(chat_id, error)
-            raise RecipientGone(_reason(error)) from error
+            await self._tell_server(chat_id, _reason(error))
+            raise RecipientBroken(_reason(error)) from error
         except discord.RateLimited as error:
             raise RetryLater("Discord rate limit", error.retry_after) from error
         except discord.HTTPException as error:
             raise _retry_or_fail(error) from error
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             raise RetryLater(f"cannot reach Discord: {type(error).__name__}", DEFAULT_RETRY) from error
-
-    async def _gone(self, chat_id: str, error: discord.HTTPException) -> None:
-        """Keep the subscription, marked broken, and tell the server if there is a channel to tell it in."""
-        reason = _reason(error)
-        await self.storage.mark_broken(PLATFORM, chat_id, reason)
-        log.warning("subscription broken platform=discord channel=%s reason=%s", chat_id, reason)
-        await self._tell_server(chat_id, reason)
 
     async def _tell_server(self, chat_id: str, reason: str) -> None:
         """Say so in the server's system channel, when the bot can still find the server and write there."""

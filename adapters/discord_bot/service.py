@@ -63,7 +63,7 @@ class DiscordService:
         self.ready_timeout = ready_timeout
         client_options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
         self.client = DiscordBot(commands, settings.discord_guild_id, defer_after, settings.is_admin, **client_options)
-        self.notifier = DiscordNotifier(self.client, commands.library.storage)
+        self.notifier = DiscordNotifier(self.client)
         self._gateway: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.notify import DeliveryFailed, EpisodeNotice, RecipientGone, RetryLater
+from bot.clock import SystemClock
+from bot.notify import DeliveryFailed, EpisodeNotice, RecipientBroken, RetryLater
+from bot.outbox import Dispatcher, Outbox
 from tests.adapters.discord_bot.fake_discord import OTHER_CHANNEL_ID, SYSTEM_CHANNEL_ID, TOKEN
 
 NOTICE = EpisodeNotice(
@@ -45,23 +47,33 @@ async def test_a_notice_of_an_episode_not_yet_searchable_says_so(service, fake):
     assert embed["description"] == "Its transcript isn't searchable yet." and "url" not in embed
 
 
-async def test_no_permission_marks_the_subscription_broken_and_tells_the_server(service, fake, library, subscribed, caplog):
+async def deliver(service, library, settings) -> dict[str, int]:
+    """Send NOTICE to the subscribers through the real outbox and dispatcher; the deliveries' statuses."""
+    outbox = Outbox(library.storage)
+    clock = SystemClock()
+    await outbox.enqueue(NOTICE, [], ["discord"], clock.now())
+    dispatcher = Dispatcher(outbox, {"discord": service.notifier}, settings.delivery_limits(), clock)
+    await dispatcher.dispatch_due()
+    return await outbox.counts()
+
+
+async def test_no_permission_marks_the_subscription_broken_and_tells_the_server(
+    service, fake, library, subscribed, discord_settings, caplog
+):
     fake.fail("POST", MESSAGES, 403, MISSING_PERMISSIONS)
-    with pytest.raises(RecipientGone, match="no permission"):
-        await service.notifier.send_notice(CHANNEL, NOTICE)
+    assert await deliver(service, library, discord_settings) == {"gone": 1}
     [sub] = await library.storage.subscriptions("discord")
     assert (sub.status, sub.broken_reason) == ("broken", "no permission (50013)")
     told = await fake.call("POST", rf"/channels/{SYSTEM_CHANNEL_ID}/messages")
     assert f"<#{CHANNEL}>" in told.json["content"] and "/subscribe" in told.json["content"]
     assert told.json["allowed_mentions"] == {"parse": []}
-    assert "subscription broken platform=discord" in caplog.text
+    assert f"subscription broken chat=discord:{CHANNEL}" in caplog.text
 
 
-async def test_a_deleted_channel_marks_the_subscription_broken(service, fake, library, subscribed):
+async def test_a_deleted_channel_marks_the_subscription_broken(service, fake, library, subscribed, discord_settings):
     fake.fail("POST", MESSAGES, 404, UNKNOWN_CHANNEL)
     fake.fail("GET", rf"/channels/{OTHER_CHANNEL_ID}", 404, UNKNOWN_CHANNEL)
-    with pytest.raises(RecipientGone, match="channel not found"):
-        await service.notifier.send_notice(CHANNEL, NOTICE)
+    assert await deliver(service, library, discord_settings) == {"gone": 1}
     [sub] = await library.storage.subscriptions("discord")
     assert sub.status == "broken" and sub.broken_reason == "channel not found (10003)"
     assert not [c for c in fake.calls if c.path == f"/channels/{SYSTEM_CHANNEL_ID}/messages"]
@@ -104,7 +116,7 @@ async def test_anything_else_is_a_failure_with_the_reason_kept(service, fake, li
 async def test_the_token_is_not_in_delivery_errors_or_logs(service, fake, subscribed, caplog):
     caplog.set_level(logging.DEBUG)
     fake.fail("POST", MESSAGES, 403, MISSING_PERMISSIONS)
-    with pytest.raises(RecipientGone) as raised:
+    with pytest.raises(RecipientBroken) as raised:
         await service.notifier.send_notice(CHANNEL, NOTICE)
     assert TOKEN not in repr(raised.value) and TOKEN not in str(raised.value.__cause__)
     assert TOKEN not in caplog.text
