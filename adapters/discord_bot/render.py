@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -40,9 +41,20 @@ class Answer:
     aside: bool = False
 
 
+# A bracket that no backslash escapes (an escaped backslash before it doesn't count).
+_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")
+
+
+def escaped(text: str) -> str:
+    """Discord markdown escaped, and every bracket too: escape_markdown only defuses a masked link
+    [text](url) it sees whole, and a bold mark inside one (a matched word) would hide it; and an
+    episode's title inside a link of ours must not end its text early."""
+    return _BRACKET.sub(r"\1\\\2", escape_markdown(text))
+
+
 def safe(text: str) -> str:
     """Text shown as it is: Discord markdown escaped and mentions defused."""
-    return escape_mentions(escape_markdown(text))
+    return escape_mentions(escaped(text))
 
 
 def fit(raw: str, limit: int, show: Callable[[str], str] = safe) -> str:
@@ -106,7 +118,7 @@ def _marked(text: str, highlights: Sequence[tuple[int, int]]) -> str:
     """A (possibly cut) quote in quotation marks, the matched words in bold, everything else escaped."""
     kept = [(begin, min(end, len(text))) for begin, end in highlights if begin < len(text)]
     # Mentions are defused in the whole, so that a mark between "@" and "everyone" can't hide one.
-    return f"“{escape_mentions(mark(text, kept, '**', '**', escape_markdown))}”"
+    return f"“{escape_mentions(mark(text, kept, '**', '**', escaped))}”"
 
 
 def _footer(quote: Quote, number: int) -> str:
@@ -165,7 +177,7 @@ def episodes(reply: EpisodesReply) -> Answer:
 
 def _episode_line(number: int, episode: EpisodeInfo) -> str:
     """1. [Title](link) · 13 Sep 2024 (a title's brackets escaped, so it can't break out of its link)."""
-    title = fit(episode.title, TITLE_MAX, lambda cut: safe(cut).replace("[", "\\[").replace("]", "\\]"))
+    title = fit(episode.title, TITLE_MAX, safe)
     url = link(episode.url)
     shown = f"[{title}]({url.replace(')', '%29')})" if url else title
     when = day(episode.published)

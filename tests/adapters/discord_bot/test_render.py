@@ -104,3 +104,22 @@ def test_slash_options_become_one_query_of_the_command_layer():
 def test_a_notice_keeps_its_example_query_inside_the_code_span():
     embed = render.notice(EpisodeNotice("e", "P", "T", None, None, True, example_query="a`b"))
     assert embed.description == "Search what was said: `/quote a'b`"
+
+
+@pytest.mark.parametrize("text, highlights", [
+    ("[zeppelin click here for the whole tale](https://evil.example/phish)", [(1, 9)]),
+    ("[zeppelin](https://evil.example/phish)", []),
+    ("\\[zeppelin](https://evil.example/phish)", [(2, 10)]),
+])
+def test_a_masked_link_in_a_transcript_stays_text_even_with_a_matched_word_inside(text, highlights):
+    description = render.quote_embed(quote(text, highlights=highlights), 1).description
+    unescaped = [i for i, c in enumerate(description) if c == "[" and _backslashes_before(description, i) % 2 == 0]
+    assert not unescaped, description
+    assert "evil.example/phish" in description  # shown, as text
+
+
+def _backslashes_before(text: str, index: int) -> int:
+    count = 0
+    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
+        count += 1
+    return count
