@@ -357,11 +357,11 @@ def _title_from(url: str | None) -> str | None:
 
 def raw_items(body: bytes, entries: Sequence[Mapping[str, Any]], base: str = "") -> list[RawItem]:
     """Each entry's RawItem, matched to the entries by position (or by guid when the counts differ);
-    feedparser's own guid and one kept transcript link when the XML is too broken to read."""
+    a lenient reading when the XML is too broken for ours."""
     try:
         found = _scan_items(body, base)
     except ElementTree.ParseError:
-        return [RawItem(None, _feedparser_transcript(entry, base)) for entry in entries]
+        return _tolerant_raw_items(body, entries, base)
     if len(found) == len(entries):
         return found
     by_guid = {raw.guid: raw for raw in found if raw.guid}
@@ -386,6 +386,16 @@ def _scan_items(body: bytes, base: str) -> list[RawItem]:
         elif depth and _is_transcript(element.tag) and element.get("url"):
             links.append(TranscriptLink(urljoin(base, element.get("url", "").strip()), element.get("type")))
     return found
+
+
+def _tolerant_raw_items(body: bytes, entries: Sequence[Mapping[str, Any]], base: str) -> list[RawItem]:
+    """For XML too broken for our own pass: the guids from feedparser's lenient parser, read again
+    without the feed's address so that nothing is resolved against it, and one transcript link each."""
+    unresolved = feedparser.parse(io.BytesIO(body)).entries[: len(entries)]
+    if len(unresolved) != len(entries):
+        unresolved = [{} for _ in entries]
+    return [RawItem(_clean(raw.get("id")), _feedparser_transcript(entry, base))
+            for raw, entry in zip(unresolved, entries)]
 
 
 def _is_transcript(tag: str) -> bool:

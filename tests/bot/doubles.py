@@ -118,6 +118,8 @@ class Item:
     published: datetime | None = None
     description: str | None = None
     transcripts: list[tuple[str, str | None]] = field(default_factory=list)
+    # A bare <guid>, which RSS reads as a permalink: feedparser resolves it against the feed's address.
+    bare_guid: bool = False
 
 
 def rss(items: list[Item], title: str = "Airship Hour", extra: str = "") -> str:
@@ -136,7 +138,8 @@ def _item(item: Item) -> str:
     if item.title is not None:
         parts.append(f"<title>{escape(item.title)}</title>")
     if item.guid is not None:
-        parts.append(f'<guid isPermaLink="false">{escape(item.guid)}</guid>')
+        permalink = "" if item.bare_guid else ' isPermaLink="false"'
+        parts.append(f"<guid{permalink}>{escape(item.guid)}</guid>")
     if item.link is not None:
         parts.append(f"<link>{escape(item.link)}</link>")
     if item.enclosure is not None:

@@ -99,6 +99,14 @@ def test_malformed_xml_still_gives_the_items_before_the_break_with_a_warning():
     assert feed.warning
 
 
+def test_a_bare_guid_is_kept_as_written_even_when_the_xml_is_malformed():
+    items = [Item(title="One", guid="ep-1", bare_guid=True), Item(title="Two", guid="ep-2", bare_guid=True)]
+    broken = rss(items).replace("<title>Two</title>", "<title>Two & a stray ampersand</title>")
+    feed = parse_feed(broken.encode(), FEED_URL)
+    assert feed.warning
+    assert [i.key for i in feed.items] == ["guid:ep-1", "guid:ep-2"] == [i.key for i in _parse(items).items]
+
+
 @pytest.mark.parametrize("body", [b"", b"hello, not a feed at all", b"<html><body><p>a page</p></body></html>"])
 def test_something_that_is_not_a_feed_is_refused_with_a_reason(body):
     with pytest.raises(FeedError, match="not an RSS or Atom feed"):

@@ -103,6 +103,19 @@ async def test_the_first_poll_lists_the_backlog_and_announces_nothing_then_a_new
     assert len(await rig.deliver()) == 2
 
 
+async def test_a_feed_that_turns_malformed_announces_only_what_is_new(rig):
+    await rig.storage.subscribe("telegram", "1001")
+    items = [Item(title=f"Episode {n}", guid=f"ep-{n}", bare_guid=True, published=rig.clock.datetime()) for n in (1, 0)]
+    rig.server.serve("/feed.xml", rss(items))
+    await rig.add()
+    await rig.poll()
+    new = Item(title="Episode 2 & a stray ampersand", guid="ep-2", bare_guid=True, published=rig.clock.datetime())
+    rig.server.serve("/feed.xml", rss([new, *items]).replace("&amp; a stray", "& a stray"))
+    (report,) = await rig.poll(after=600)
+    assert report.announced == ["Episode 2 & a stray ampersand"]
+    assert len(await rig.library.episodes(10)) == 3
+
+
 async def test_a_feed_is_not_polled_before_its_time_and_a_304_is_nothing_new(rig):
     rig.server.serve("/feed.xml", rss(_items(rig.clock, 2)), etag='"v1"', last_modified="Wed, 13 Jan 2027 10:00:00 GMT")
     await rig.add()
