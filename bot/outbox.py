@@ -84,10 +84,12 @@ class Outbox:
         self._db = storage.db
 
     async def enqueue(
-        self, notice: EpisodeNotice, feeds: Sequence[str], platforms: Collection[str], now: float
+        self, notice: EpisodeNotice, feeds: Sequence[str], platforms: Collection[str], now: float,
+        due_at: float | None = None,
     ) -> int:
-        """Keep the notice, and a delivery for every active subscriber of these feeds on these platforms.
-        Enqueueing the same episode again adds nobody twice. How many deliveries were added."""
+        """Keep the notice, and a delivery (due at `due_at`, else now) for every active subscriber of
+        these feeds on these platforms. Enqueueing the same episode again adds nobody twice. How many
+        deliveries were added."""
         if not platforms:
             return 0
         async with self.storage.transaction() as db:
@@ -104,9 +106,17 @@ class Outbox:
                 "INSERT OR IGNORE INTO deliveries (episode_id, platform, chat_id, next_attempt_at, created_at)"
                 " SELECT DISTINCT ?, platform, chat_id, ?, ? FROM subscriptions WHERE status = 'active'"
                 f" AND feed IN ('*', {_marks(feeds)}) AND platform IN ({_marks(platforms)})",
-                (notice.episode_id, now, now, *feeds, *platforms),
+                (notice.episode_id, now if due_at is None else due_at, now, *feeds, *platforms),
             )
         return cursor.rowcount
+
+    async def release(self, episode_id: str, now: float) -> int:
+        """The notices of an episode held for its transcript are due now (not retries: they keep their time)."""
+        return await self._write(
+            "UPDATE deliveries SET next_attempt_at = ? WHERE episode_id = ? AND status = 'pending'"
+            " AND attempts = 0 AND next_attempt_at > ?",
+            now, episode_id, now,
+        )
 
     async def recover(self) -> int:
         """At start-up: rows left 'sending' by a crash may or may not have gone out; send them again."""

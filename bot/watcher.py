@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 TRANSCRIPTS_PER_ROUND = 20
 TRANSCRIPT_MAX_BACKOFF = 86400.0
 _MAX_SLEEP = 60.0
+# A new episode's notices wait this long at most for the transcript its feed links (fetched in the
+# same round, seconds later): so that they can say it is searchable.
+TRANSCRIPT_HOLD = 600.0
 _REASONS_LOGGED = 5
 
 
@@ -202,7 +205,9 @@ class Watcher:
             await self.feeds.save_new_items(feed.id, new, now)
             await self.feeds.save_changed_items(feed.id, changed)
             for item in announce:
-                enqueued += await self.outbox.enqueue(_notice(item, ids[item.key], podcast), feed.names, self.platforms, now)
+                due_at = now + TRANSCRIPT_HOLD if item.transcripts else now
+                notice = _notice(item, ids[item.key], podcast)
+                enqueued += await self.outbox.enqueue(notice, feed.names, self.platforms, now, due_at)
         for item in announce:
             log.info("new episode feed=%s title=%s", feed.url, item.title)
         if enqueued and self._on_enqueued:
@@ -225,6 +230,14 @@ class Watcher:
         return ingested
 
     async def _fetch_transcript(self, item: WaitingTranscript) -> bool:
+        """Try the item's links, best first; then its notices, held for the transcript, go out either way."""
+        try:
+            return await self._try_links(item)
+        finally:
+            if await self.outbox.release(item.episode_id, self._clock.now()) and self._on_enqueued:
+                self._on_enqueued()
+
+    async def _try_links(self, item: WaitingTranscript) -> bool:
         errors = []
         for link in preferred_transcripts(item.transcripts):
             try:

@@ -252,7 +252,10 @@ async def test_a_new_episode_with_a_transcript_becomes_searchable_and_its_notice
                 transcripts=[(rig.server.url("/t/1.html"), "text/html"), (rig.server.url("/t/1.vtt"), "text/vtt")])
     rig.server.serve("/feed.xml", rss([item]))
     await rig.poll(after=600)
+    assert await rig.outbox.due(rig.clock.now(), ["telegram"]) == []  # the notice waits for the transcript
+    woken = rig.enqueued
     assert await rig.watcher.fetch_transcripts() == 1
+    assert len(await rig.outbox.due(rig.clock.now(), ["telegram"])) == 1 and rig.enqueued == woken + 1
     assert rig.server.hits("/t/1.html") == []  # the timed format was preferred
     hit = rig.library.search("zeppelin harbour").quotes[0]
     assert (hit.episode_title, hit.start_seconds, hit.url) == ("Zeppelin dawn", 1.0, "https://cdn.example/z1.mp3#t=1")
@@ -296,6 +299,7 @@ async def test_an_episode_is_announced_before_its_transcript_which_is_picked_up_
 
 
 async def test_a_failed_transcript_is_retried_later_and_looked_for_only_so_long(rig):
+    await rig.storage.subscribe("telegram", "1001")
     rig.server.serve("/feed.xml", rss([]))
     await rig.add()
     await rig.poll()
@@ -306,6 +310,8 @@ async def test_a_failed_transcript_is_retried_later_and_looked_for_only_so_long(
     ]))
     await rig.poll(after=600)
     assert await rig.watcher.fetch_transcripts() == 0
+    due = await rig.outbox.due(rig.clock.now(), ["telegram"])  # announced without waiting any longer
+    assert sorted(d.episode_id for d in due) == sorted(e.id for e in await rig.library.episodes(5))
     assert await rig.watcher.fetch_transcripts() == 0 and len(rig.server.hits("/t/1.vtt")) == 1
     rig.clock.advance(600)
     await rig.watcher.fetch_transcripts()
