@@ -135,12 +135,15 @@ class FeedStore:
 
     async def record_ok(self, feed: Feed, fetched: FetchResult, title: str | None, next_at: float, now: float) -> None:
         """A poll worked (200 or 304): keep the validators, follow a permanent move, schedule the next."""
+        etag, last_modified = fetched.etag, fetched.last_modified
+        if fetched.not_modified:  # a 304 need not repeat the validators: the ones we sent still hold
+            etag, last_modified = etag or feed.etag, last_modified or feed.last_modified
         async with self.storage.transaction() as db:
             await db.execute(
                 "UPDATE feeds SET fetch_url = ?, title = coalesce(?, title), etag = ?, last_modified = ?,"
                 " primed = 1, last_poll_at = ?, last_ok_at = ?, next_poll_at = ?, errors = 0,"
                 " last_error = NULL, paused = 0 WHERE id = ?",
-                (fetched.moved_to or feed.fetch_url, title, fetched.etag, fetched.last_modified,
+                (fetched.moved_to or feed.fetch_url, title, etag, last_modified,
                  now, now, next_at, feed.id),
             )
 

@@ -128,6 +128,18 @@ async def test_a_feed_is_not_polled_before_its_time_and_a_304_is_nothing_new(rig
     assert (await rig.feed()).next_poll_at == rig.clock.now() + 600
 
 
+async def test_a_304_without_validators_keeps_the_ones_sent(rig):
+    rig.server.serve("/feed.xml", rss(_items(rig.clock, 2)), etag='"v1"', last_modified="Wed, 13 Jan 2027 10:00:00 GMT")
+    await rig.add()
+    await rig.poll()
+    rig.server.status("/feed.xml", 304)
+    (report,) = await rig.poll(after=600)
+    assert report.not_modified
+    await rig.poll(after=600)
+    third = rig.server.hits("/feed.xml")[2].headers
+    assert (third["If-None-Match"], third["If-Modified-Since"]) == ('"v1"', "Wed, 13 Jan 2027 10:00:00 GMT")
+
+
 async def test_an_edited_item_updates_its_episode_and_is_not_announced_again(rig):
     await rig.storage.subscribe("telegram", "1001")
     items = _items(rig.clock, 2)
