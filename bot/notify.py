@@ -29,11 +29,13 @@ class DeliveryError(PodquoteError):
 
 
 class RetryLater(DeliveryError):
-    """A passing failure (flood wait, 429, 5xx, timeout): try again after `after` seconds."""
+    """A passing failure (flood wait, 429, 5xx, timeout): try again after `after` seconds. A rate
+    limit (`rate_limited`) holds back the platform's other sends too; one chat's 5xx or timeout doesn't."""
 
-    def __init__(self, reason: str, after: float = 30.0) -> None:
+    def __init__(self, reason: str, after: float = 30.0, rate_limited: bool = False) -> None:
         super().__init__(reason)
         self.after = after
+        self.rate_limited = rate_limited
 
 
 class RecipientGone(DeliveryError):

@@ -355,7 +355,7 @@ class Dispatcher:
     async def _failed(self, delivery: Delivery, error: BaseException) -> None:
         now = self._clock.now()
         outcome = after_failure(error, delivery.attempts + 1, now, self.policy)
-        if isinstance(error, RetryLater):
+        if isinstance(error, RetryLater) and error.rate_limited:
             self.limiter.pause(delivery.platform, now + max(0.0, error.after))
         await self.outbox.mark(delivery, outcome)
         self.metrics.deliveries.inc(platform=delivery.platform, outcome=_METRIC_OUTCOMES.get(outcome.status, "retried"))

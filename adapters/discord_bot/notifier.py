@@ -35,7 +35,7 @@ class DiscordNotifier:
             await self._tell_server(chat_id, _reason(error))
             raise RecipientBroken(_reason(error)) from error
         except discord.RateLimited as error:
-            raise RetryLater("Discord rate limit", error.retry_after) from error
+            raise RetryLater("Discord rate limit", error.retry_after, rate_limited=True) from error
         except discord.HTTPException as error:
             raise _retry_or_fail(error) from error
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
@@ -74,7 +74,7 @@ def _reason(error: discord.HTTPException) -> str:
 def _retry_or_fail(error: discord.HTTPException) -> Exception:
     """A 429 that discord.py didn't retry (no Via header: Cloudflare's) or a 5xx: later; others: failed."""
     if error.status == 429 or error.status >= 500:
-        return RetryLater(f"Discord answered {error.status}", _retry_after(error))
+        return RetryLater(f"Discord answered {error.status}", _retry_after(error), rate_limited=error.status == 429)
     return DeliveryFailed(f"Discord answered {error.status} (code {error.code}): {error.text[:200]}")
 
 

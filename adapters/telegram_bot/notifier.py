@@ -56,7 +56,7 @@ def translate(error: TelegramError) -> DeliveryError:
     if isinstance(error, Forbidden):
         return RecipientGone(f"telegram: {error.message}")
     if isinstance(error, RetryAfter):
-        return RetryLater(f"telegram: {error.message}", retry_seconds(error))
+        return RetryLater(f"telegram: {error.message}", retry_seconds(error), rate_limited=True)
     if isinstance(error, BadRequest):
         if any(reason in error.message.lower() for reason in GONE):
             return RecipientGone(f"telegram: {error.message}")

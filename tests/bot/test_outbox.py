@@ -78,12 +78,24 @@ def _per_second(times: list[float]) -> list[int]:
 async def test_a_429_is_retried_at_the_time_given_and_holds_the_platform_back_meanwhile(outbox, clock):
     await _subscribe(outbox, "telegram", ["a", "b", "c"])
     notifier = RecordingNotifier("telegram", clock)
-    notifier.fail("a", RetryLater("flood wait", after=42))
+    notifier.fail("a", RetryLater("flood wait", after=42, rate_limited=True))
     await outbox.enqueue(_notice(), [FEED], ["telegram"], clock.now())
     await _dispatcher(outbox, clock, notifier).drain()
     first_try = next(t for chat, t in notifier.attempts if chat == "a")
     assert notifier.chats() == ["b", "c", "a"]
     assert all(t >= first_try + 42 for t in notifier.times)
+
+
+async def test_one_chat_failing_for_a_while_holds_back_only_that_chat(outbox, clock):
+    await _subscribe(outbox, "telegram", ["a", "b", "c"])
+    notifier = RecordingNotifier("telegram", clock)
+    notifier.fail("a", RetryLater("telegram: timed out", after=30))
+    await outbox.enqueue(_notice(), [FEED], ["telegram"], clock.now())
+    await _dispatcher(outbox, clock, notifier).drain()
+    first_try = next(t for chat, t in notifier.attempts if chat == "a")
+    sent_at = dict(zip(notifier.chats(), notifier.times))
+    assert notifier.chats() == ["b", "c", "a"]
+    assert sent_at["b"] < first_try + 30 and sent_at["c"] < first_try + 30 <= sent_at["a"]
 
 
 async def test_a_retry_is_not_sent_before_its_time(outbox, clock):

@@ -90,7 +90,7 @@ async def test_a_long_rate_limit_is_retry_later_at_the_time_discord_gave(service
     fake.fail("POST", MESSAGES, 429, body, VIA)
     with pytest.raises(RetryLater) as raised:
         await service.notifier.send_notice(CHANNEL, NOTICE)
-    assert raised.value.after == 120.5
+    assert raised.value.after == 120.5 and raised.value.rate_limited
 
 
 async def test_a_rate_limit_from_cloudflare_is_retry_later(service, fake):
@@ -102,8 +102,9 @@ async def test_a_rate_limit_from_cloudflare_is_retry_later(service, fake):
 
 async def test_an_outage_is_retry_later(service, fake):
     fake.fail("POST", MESSAGES, 503, {"message": "Service Unavailable", "code": 0})
-    with pytest.raises(RetryLater):
+    with pytest.raises(RetryLater) as raised:
         await service.notifier.send_notice(CHANNEL, NOTICE)
+    assert not raised.value.rate_limited  # the channel's trouble: the others go on
 
 
 async def test_anything_else_is_a_failure_with_the_reason_kept(service, fake, library, subscribed):

@@ -54,7 +54,7 @@ async def test_flood_wait_means_retry_after_the_time_telegram_gave(notifier, api
     api.fail("sendMessage", flood_wait(7))
     with pytest.raises(RetryLater) as raised:
         await notifier.send_notice("1001", NOTICE)
-    assert raised.value.after == 7.0
+    assert raised.value.after == 7.0 and raised.value.rate_limited
 
 
 async def test_a_migrated_group_is_followed_to_its_new_id_with_its_subscription(notifier, api, library):
