@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -241,6 +241,19 @@ class FeedStore:
             f"SELECT DISTINCT e.id FROM episodes e, json_each(e.urls) u WHERE u.value IN ({marks})", tuple(urls)
         )
         return [row[0] for row in rows]
+
+    async def episodes_by_url(self, urls: Collection[str]) -> dict[str, str]:
+        """The episode stored with each of these links, where there is one: one pass over the library,
+        whatever the number of links (a feed's first poll brings thousands)."""
+        wanted = set(urls)
+        if not wanted:
+            return {}
+        found: dict[str, str] = {}
+        async with self._db.execute("SELECT u.value, e.id FROM episodes e, json_each(e.urls) u") as cursor:
+            async for url, episode_id in cursor:
+                if url in wanted:
+                    found.setdefault(url, episode_id)
+        return found
 
     async def find_episodes(self, guid_or_url: str) -> list[str]:
         """The episodes a feed item with this guid, link or audio URL became; else those stored with that link."""

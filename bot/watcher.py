@@ -174,7 +174,7 @@ class Watcher:
         for reason in plan.reasons:
             log.info("not announced feed=%s reason=%s", feed.url, reason)
         podcast = parsed.title or feed.title or urlsplit(feed.url).hostname or feed.url
-        new = [(item, await self._episode_id(feed, item)) for item in plan.announce + plan.quiet]
+        new = await self._episode_ids(feed, plan.announce + plan.quiet)
         await self.library.list_episodes([_episode(item, i, podcast) for item, i in new], feed.url)
         for item in plan.changed:
             await self._update(item, known[item.key].episode_id, podcast)
@@ -182,11 +182,13 @@ class Watcher:
         report.new, report.changed, report.skipped = len(new), len(plan.changed), list(parsed.skipped)
         report.announced = [item.title for item in plan.announce]
 
-    async def _episode_id(self, feed: Feed, item: FeedItem) -> str:
-        """The episode already stored with the item's audio (a seed, a file ingested by hand, the same
-        item under a new guid), else a new id. Not by link: many feeds give every item the show's page."""
-        found = await self.feeds.episodes_with_urls([item.enclosure]) if item.enclosure else []
-        return found[0] if found else episode_id_for(f"{feed.url}\n{item.key}")
+    async def _episode_ids(self, feed: Feed, items: list[FeedItem]) -> list[tuple[FeedItem, str]]:
+        """Each item with its episode: the one already stored with its audio (a seed, a file ingested by
+        hand, the same item under a new guid), else a new id. Not by link: many feeds give every item
+        the show's page."""
+        by_audio = await self.feeds.episodes_by_url([item.enclosure for item in items if item.enclosure])
+        return [(item, by_audio.get(item.enclosure or "") or episode_id_for(f"{feed.url}\n{item.key}"))
+                for item in items]
 
     async def _update(self, item: FeedItem, episode_id: str, podcast: str) -> None:
         if await self.library.update_listing(_episode(item, episode_id, podcast)):
