@@ -11,7 +11,7 @@ from adapters.discord_bot.respond import APOLOGY
 from adapters.discord_bot.service import DiscordService, DiscordUnreachable
 from adapters.run import build_services
 from bot.commands import ADMIN_DESCRIPTIONS
-from bot.config import ConfigError, Secret
+from bot.config import ConfigError, Secret, Settings
 from bot.outbox import DispatcherService
 from bot.watcher import WatcherService
 from tests.adapters.discord_bot.conftest import make_service, started
@@ -64,9 +64,10 @@ async def test_with_a_guild_id_commands_are_synced_to_that_guild_only(fake, disc
         assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
 
 
-async def test_a_configured_gateway_url_is_used_as_given(fake, discord_settings, commands):
-    settings = dataclasses.replace(discord_settings, discord_gateway_url=fake.gateway_url)
-    async with started(settings, commands) as running:
+async def test_a_configured_gateway_url_is_used_as_given(fake, settings, commands):
+    env = {"PODQUOTE_DATA_DIR": str(settings.data_dir), "DISCORD_TOKEN": TOKEN,
+           "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url}  # ws://127.0.0.1:…
+    async with started(Settings.from_env(env), commands) as running:
         assert not [c for c in fake.calls if c.path == "/gateway/bot"]
         assert running.client.is_ready()
 
