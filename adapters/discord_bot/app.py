@@ -34,7 +34,7 @@ CHOICE_MAX = 100
 OUTDATED = "This button is from an older message that I can't use any more. Run /quote again."
 EXPIRED = "That search has expired. Run /quote again."
 NOT_YOURS = "Only the person who searched can use these buttons. Run /quote to search yourself."
-GONE = "That quote isn't among the results any more. Run /quote again."
+GONE = "That quote isn't on this message any more. Run /quote again."
 
 
 def search_text(query: str, episode: str | None = None, after: str | None = None, before: str | None = None) -> str:
@@ -278,10 +278,12 @@ class Podquote(Cog):
         search = await self._search_for(interaction, search_id)
         if isinstance(search, Answer):
             return search
-        reply = await self.commands.quote(search.query, index)
-        if not reply.quotes:
+        # The quote as the clicker saw it: searching again could find another one at that place now (a
+        # new episode shifts the results). Discord sends the clicked message with a click, ephemeral too.
+        shown = render.numbered(interaction.message.embeds if interaction.message else [], index + 1)
+        if shown is None:
             return render.refusal(GONE)
-        return render.shared(reply.quotes[0], index + 1, interaction.user.display_name)
+        return render.shared(shown, interaction.user.display_name)
 
     async def _search_for(self, interaction: discord.Interaction, search_id: int) -> SavedSearch | Answer:
         """A button's saved search; or, if the clicker may not use it (gone, someone else's), the refusal."""

@@ -157,9 +157,14 @@ def _quote_buttons(reply: QuoteReply, search_id: int, private: bool) -> discord.
     return view if view.children else None
 
 
-def shared(quote: Quote, number: int, by: str) -> Answer:
-    """A quote someone chose to post in the channel, saying who did."""
-    return Answer(f"Shared by {fit(by, 100)}", (quote_embed(quote, number),))
+def numbered(embeds: Sequence[discord.Embed], number: int) -> discord.Embed | None:
+    """The quote embed numbered `number` among these (its footer starts "#number"), if there is one."""
+    return next((e for e in embeds if (e.footer.text or "").split(" · ")[0] == f"#{number}"), None)
+
+
+def shared(embed: discord.Embed, by: str) -> Answer:
+    """A quote someone chose to post in the channel (the embed they were shown), saying who did."""
+    return Answer(f"Shared by {fit(by, 100)}", (embed,))
 
 
 def episodes(reply: EpisodesReply) -> Answer:
