@@ -113,6 +113,38 @@ async def test_an_expired_interaction_is_logged_and_the_bot_carries_on(service, 
     assert "interaction expired before it was answered (10062) what=/latest" in caplog.text
     answer = (await fake.answer_to(await fake.slash("latest"))).json
     assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
+    assert [c.path for c in fake.calls].count(expired.callback_path) == 1, "no apology to an expired interaction"
+
+
+async def test_an_answer_discord_refuses_is_replaced_by_a_private_apology(service, fake, caplog):
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback", 400, {"message": "Invalid Form Body", "code": 50035})
+    sent = await fake.slash("latest")
+    refused = await fake.answer_to(sent)
+    apology = await fake.answer_to(sent, after=fake.calls.index(refused) + 1)
+    assert apology.json["type"] == 4 and apology.json["data"]["content"] == APOLOGY
+    assert apology.json["data"]["flags"] & EPHEMERAL
+    assert "Discord refused an answer what=/latest status=400 code=50035" in caplog.text
+
+
+async def test_a_refused_refusal_is_replaced_by_a_private_apology(service, fake):
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback", 400, {"message": "Invalid Form Body", "code": 50035})
+    sent = await fake.slash("subscribe")  # refused at once (no Manage Server): answer_now
+    refused = await fake.answer_to(sent)
+    apology = await fake.answer_to(sent, after=fake.calls.index(refused) + 1)
+    assert apology.json["data"]["content"] == APOLOGY and apology.json["data"]["flags"] & EPHEMERAL
+
+
+async def test_a_failed_edit_after_a_deferral_is_followed_by_a_private_apology(
+    fake, discord_settings, commands, webhook_retries_at_once
+):
+    async with started(discord_settings, commands, defer_after=0.0):
+        # discord.py tries a 5xx five times before it gives up.
+        fake.fail("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 500, {"message": "Internal", "code": 0}, times=5)
+        sent = await fake.slash("latest")
+        assert (await fake.answer_to(sent)).json["type"] == 5
+        follow_up = await fake.call("POST", sent.webhook_path)
+        assert follow_up.json["content"] == APOLOGY and follow_up.json["flags"] & EPHEMERAL
+        assert len([c for c in fake.calls if c.method == "PATCH"]) == 5
 
 
 async def test_an_answer_whose_message_is_gone_is_logged(fake, discord_settings, commands, caplog):
