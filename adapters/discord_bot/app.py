@@ -359,6 +359,17 @@ async def sync_commands(tree: app_commands.CommandTree, storage: Storage, guild_
     except discord.Forbidden:
         log.error("cannot register the commands in guild=%s: is the bot in it, with applications.commands?", guild_id)
         return False
+    except discord.HTTPException as error:
+        # Not worth stopping the bot for: the commands registered before keep working, and as the
+        # digest isn't stored, the next start tries again.
+        log.error("cannot register the commands scope=%s status=%s code=%s, carrying on with those registered "
+                  "before: %s", guild_id or "global", error.status, error.code, _one_line(str(error)))
+        return False
     await storage.set_state(key, digest)
     log.info("commands synced scope=%s count=%d", guild_id or "global", len(payload))
     return True
+
+
+def _one_line(text: str) -> str:
+    """A multi-line error (discord.py lists each refused command on a line of its own) as one log line."""
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())

@@ -54,6 +54,24 @@ async def test_commands_are_synced_again_only_when_they_changed(service, fake, d
     assert len([c for c in fake.calls if c.method == "PUT"]) == 1
 
 
+async def test_commands_refused_by_discord_are_logged_and_the_bot_starts_with_those_registered_before(
+    service, fake, discord_settings, commands, caplog
+):
+    await service.stop()
+    await commands.library.storage.set_state(f"discord.commands.{APPLICATION_ID}.global", "an older set")
+    invalid = {"0": {"description": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be 1-100 long."}]}}}
+    fake.fail("PUT", GLOBAL_SYNC, 400, {"message": "Invalid Form Body", "code": 50035, "errors": invalid})
+    async with started(discord_settings, commands) as running:
+        assert running.client.is_ready()
+        answer = (await fake.answer_to(await fake.slash("latest"))).json
+        assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
+    [line] = [r.getMessage() for r in caplog.records if "cannot register the commands" in r.getMessage()]
+    assert "status=400 code=50035" in line and "Must be 1-100 long." in line and "\n" not in line
+    async with started(discord_settings, commands):  # the refused set was not remembered: tried again
+        pass
+    assert len([c for c in fake.calls if c.method == "PUT"]) == 3
+
+
 async def test_with_a_guild_id_commands_are_synced_to_that_guild_only(fake, discord_settings, commands):
     settings = dataclasses.replace(discord_settings, discord_guild_id=GUILD_ID)
     async with started(settings, commands) as running:
