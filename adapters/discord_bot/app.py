@@ -20,7 +20,7 @@ from adapters.common import shorten
 from adapters.discord_bot import render
 from adapters.discord_bot.buttons import QuoteButton, is_current
 from adapters.discord_bot.render import Answer
-from adapters.discord_bot.respond import APOLOGY, DEFER_AFTER, answer_now, respond
+from adapters.discord_bot.respond import APOLOGY, DEFER_AFTER, answer_now, respond, suggest
 from bot.commands import ADMIN_DESCRIPTIONS, DESCRIPTIONS, NOT_ALLOWED, OPERATORS_ONLY, Commands
 from bot.models import ChatRef, Reply
 from bot.storage import SavedSearch, Storage
@@ -130,9 +130,13 @@ class Podquote(Cog):
 
     @quote.autocomplete("episode")
     async def episode_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Episode titles containing what was typed so far, newest first."""
+        """Episode titles containing what was typed so far, newest first (offered here, not by discord.py,
+        so that an autocomplete that expired is one warning line rather than a traceback)."""
         found = await self.storage.find_episodes(current, AUTOCOMPLETE_CHOICES)
-        return [app_commands.Choice(name=shorten(e.title, CHOICE_MAX), value=shorten(e.title, CHOICE_MAX)) for e in found]
+        titles = [shorten(e.title, CHOICE_MAX) for e in found]
+        choices = [app_commands.Choice(name=title, value=title) for title in titles]
+        await suggest(interaction, choices)
+        return choices
 
     @app_commands.command(description=DESCRIPTIONS["random"])
     @app_commands.describe(query="Pick among the quotes that match these words")

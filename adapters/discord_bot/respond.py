@@ -78,6 +78,18 @@ async def apologise(interaction: discord.Interaction) -> None:
         log.warning("the apology was refused too what=%s status=%s code=%s", _name(interaction), error.status, error.code)
 
 
+async def suggest(interaction: discord.Interaction, choices: list[discord.app_commands.Choice[str]]) -> None:
+    """Answer an autocomplete with these choices; if Discord refuses (most often: it expired), log one line."""
+    try:
+        await interaction.response.autocomplete(choices)
+    except discord.HTTPException as error:
+        log_refusal(interaction, error)
+        # discord.py answers an autocomplete itself unless it was answered, so it would try again and log
+        # the second refusal as an error with its traceback (app_commands Command._invoke_autocomplete).
+        # Nothing can be shown for it any more: count it as answered.
+        interaction.response._response_type = discord.InteractionResponseType.autocomplete_result
+
+
 async def _answer_or_apology(work: Awaitable[Answer]) -> Answer:
     """The work's Answer; if it fails, the failure is logged and the asker gets an apology."""
     try:
