@@ -54,6 +54,21 @@ async def test_commands_are_synced_again_only_when_they_changed(service, fake, d
     assert len([c for c in fake.calls if c.method == "PUT"]) == 1
 
 
+async def test_commands_are_synced_again_when_they_changed(service, fake, discord_settings, commands):
+    await service.stop()
+    key = f"discord.commands.{APPLICATION_ID}.global"
+    synced = await commands.library.storage.get_state(key)
+    await commands.library.storage.set_state(key, "the digest of an older set of commands")
+    before = len(fake.calls)
+    async with started(discord_settings, commands):
+        resync = await fake.call("PUT", GLOBAL_SYNC, after=before)
+        assert {c["name"] for c in resync.json} == COMMAND_NAMES
+    assert await commands.library.storage.get_state(key) == synced
+    async with started(discord_settings, commands):  # and now unchanged again
+        pass
+    assert len([c for c in fake.calls if c.method == "PUT"]) == 2
+
+
 async def test_commands_refused_by_discord_are_logged_and_the_bot_starts_with_those_registered_before(
     service, fake, discord_settings, commands, caplog
 ):
