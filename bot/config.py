@@ -145,6 +145,14 @@ def _url(text: str) -> str:
     return text
 
 
+def _gateway_url(text: str) -> str:
+    # Discord's gateway is a websocket (wss://gateway.discord.gg); aiohttp also opens one from http(s).
+    parts = urlsplit(text)
+    if parts.scheme not in ("wss", "ws", "https", "http") or not parts.hostname:
+        raise ValueError(f"must be a wss:// or ws:// URL, not {text!r}")
+    return text
+
+
 def _urls(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_url(url) for url in text.split()))
 
@@ -220,7 +228,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("DISCORD_TOKEN", "discord_token", _token(r"[\w-]{6,}\.[\w-]{4,}\.[\w-]{10,}", "three parts joined by dots"),
            "the Discord bot's token (or DISCORD_TOKEN_FILE: a file holding it)", secret=True),
     Option("DISCORD_API_URL", "discord_api_url", _url, "Discord REST API base URL"),
-    Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _url, "Discord gateway URL; unset: the one Discord gives"),
+    Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _gateway_url, "Discord gateway URL; unset: the one Discord gives"),
     Option("DISCORD_GUILD_ID", "discord_guild_id", _whole, "sync slash commands to this server only (development)"),
     Option("PODQUOTE_FEEDS", "feeds", _urls, "podcast feeds to watch for new episodes (space-separated URLs)"),
     Option("PODQUOTE_POLL_MINUTES", "poll_minutes", _number, "minutes between polls of a feed"),

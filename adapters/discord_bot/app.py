@@ -20,7 +20,7 @@ from adapters.common import shorten
 from adapters.discord_bot import render
 from adapters.discord_bot.buttons import QuoteButton, is_current
 from adapters.discord_bot.render import Answer
-from adapters.discord_bot.respond import APOLOGY, DEFER_AFTER, answer_now, respond
+from adapters.discord_bot.respond import APOLOGY, DEFER_AFTER, answer_now, respond, suggest
 from bot.commands import ADMIN_DESCRIPTIONS, DESCRIPTIONS, NOT_ALLOWED, OPERATORS_ONLY, Commands
 from bot.models import ChatRef, Reply
 from bot.storage import SavedSearch, Storage
@@ -34,7 +34,7 @@ CHOICE_MAX = 100
 OUTDATED = "This button is from an older message that I can't use any more. Run /quote again."
 EXPIRED = "That search has expired. Run /quote again."
 NOT_YOURS = "Only the person who searched can use these buttons. Run /quote to search yourself."
-GONE = "That quote isn't among the results any more. Run /quote again."
+GONE = "That quote isn't on this message any more. Run /quote again."
 
 
 def search_text(query: str, episode: str | None = None, after: str | None = None, before: str | None = None) -> str:
@@ -130,9 +130,13 @@ class Podquote(Cog):
 
     @quote.autocomplete("episode")
     async def episode_titles(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        """Episode titles containing what was typed so far, newest first."""
+        """Episode titles containing what was typed so far, newest first (offered here, not by discord.py,
+        so that an autocomplete that expired is one warning line rather than a traceback)."""
         found = await self.storage.find_episodes(current, AUTOCOMPLETE_CHOICES)
-        return [app_commands.Choice(name=shorten(e.title, CHOICE_MAX), value=shorten(e.title, CHOICE_MAX)) for e in found]
+        titles = [shorten(e.title, CHOICE_MAX) for e in found]
+        choices = [app_commands.Choice(name=title, value=title) for title in titles]
+        await suggest(interaction, choices)
+        return choices
 
     @app_commands.command(description=DESCRIPTIONS["random"])
     @app_commands.describe(query="Pick among the quotes that match these words")
@@ -278,10 +282,12 @@ class Podquote(Cog):
         search = await self._search_for(interaction, search_id)
         if isinstance(search, Answer):
             return search
-        reply = await self.commands.quote(search.query, index)
-        if not reply.quotes:
+        # The quote as the clicker saw it: searching again could find another one at that place now (a
+        # new episode shifts the results). Discord sends the clicked message with a click, ephemeral too.
+        shown = render.numbered(interaction.message.embeds if interaction.message else [], index + 1)
+        if shown is None:
             return render.refusal(GONE)
-        return render.shared(reply.quotes[0], index + 1, interaction.user.display_name)
+        return render.shared(shown, interaction.user.display_name)
 
     async def _search_for(self, interaction: discord.Interaction, search_id: int) -> SavedSearch | Answer:
         """A button's saved search; or, if the clicker may not use it (gone, someone else's), the refusal."""
@@ -357,6 +363,17 @@ async def sync_commands(tree: app_commands.CommandTree, storage: Storage, guild_
     except discord.Forbidden:
         log.error("cannot register the commands in guild=%s: is the bot in it, with applications.commands?", guild_id)
         return False
+    except discord.HTTPException as error:
+        # Not worth stopping the bot for: the commands registered before keep working, and as the
+        # digest isn't stored, the next start tries again.
+        log.error("cannot register the commands scope=%s status=%s code=%s, carrying on with those registered "
+                  "before: %s", guild_id or "global", error.status, error.code, _one_line(str(error)))
+        return False
     await storage.set_state(key, digest)
     log.info("commands synced scope=%s count=%d", guild_id or "global", len(payload))
     return True
+
+
+def _one_line(text: str) -> str:
+    """A multi-line error (discord.py lists each refused command on a line of its own) as one log line."""
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())

@@ -25,6 +25,8 @@ URL_MAX = 2048
 # What this adapter allows itself, so that a page of quote embeds stays within EMBEDS_TOTAL_MAX.
 OWN_FOOTER_MAX = 200
 QUERY_SHOWN = 200
+# A new-episode notice tells what the episode is about in a few lines, not the feed's whole show notes.
+NOTICE_ABOUT_MAX = 300
 COLOUR = discord.Colour(0x5865F2)
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -157,9 +159,14 @@ def _quote_buttons(reply: QuoteReply, search_id: int, private: bool) -> discord.
     return view if view.children else None
 
 
-def shared(quote: Quote, number: int, by: str) -> Answer:
-    """A quote someone chose to post in the channel, saying who did."""
-    return Answer(f"Shared by {fit(by, 100)}", (quote_embed(quote, number),))
+def numbered(embeds: Sequence[discord.Embed], number: int) -> discord.Embed | None:
+    """The quote embed numbered `number` among these (its footer starts "#number"), if there is one."""
+    return next((e for e in embeds if (e.footer.text or "").split(" · ")[0] == f"#{number}"), None)
+
+
+def shared(embed: discord.Embed, by: str) -> Answer:
+    """A quote someone chose to post in the channel (the embed they were shown), saying who did."""
+    return Answer(f"Shared by {fit(by, 100)}", (embed,))
 
 
 def episodes(reply: EpisodesReply) -> Answer:
@@ -196,15 +203,22 @@ def _lines_within(lines: list[str], limit: int) -> str:
 
 
 def notice(item: EpisodeNotice) -> discord.Embed:
-    """A new episode, as announced in a subscribed channel."""
+    """A new episode, as announced in a subscribed channel: what it is about, and whether it can be searched yet."""
     embed = discord.Embed(
         title=fit(f"New episode: {item.title}", TITLE_MAX),
         url=link(item.url),
-        description=_notice_text(item),
+        description="\n\n".join(part for part in (_about(item), _notice_text(item)) if part),
         colour=COLOUR,
     )
     footer = " · ".join(part for part in (item.podcast, day(item.published)) if part)
     return embed.set_footer(text=shorten(footer, OWN_FOOTER_MAX))
+
+
+def _about(item: EpisodeNotice) -> str:
+    """The feed's description of the episode, short and on one line (a line of its own could start a
+    Discord heading or list), escaped like any text from outside."""
+    words = " ".join((item.description or "").split())
+    return fit(words, NOTICE_ABOUT_MAX) if words else ""
 
 
 def _notice_text(item: EpisodeNotice) -> str:

@@ -3,7 +3,8 @@
 Discord drops an interaction that isn't acknowledged within 3 s (the person sees "The application did
 not respond"), and an expired one can't be answered at all (error 10062). So the work runs as a task;
 if it hasn't finished after `defer_after` seconds, the interaction is deferred and the answer follows
-as an edit of the deferred response. Errors become a short apology; Discord's refusals are logged.
+as an edit of the deferred response. Errors become a short apology; so does an answer Discord refuses
+(logged too), unless there is nobody left to tell.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment.
 UNKNOWN_MESSAGE = 10008
 UNKNOWN_INTERACTION = 10062
 ALREADY_ACKNOWLEDGED = 40060
+# Refusals after which an apology can't reach anyone: the interaction expired, its message is gone,
+# or it was answered already.
+NO_ONE_TO_TELL = {UNKNOWN_INTERACTION, UNKNOWN_MESSAGE, ALREADY_ACKNOWLEDGED}
 
 
 async def respond(
@@ -44,15 +48,46 @@ async def respond(
         await deliver(interaction, await task, update=update, deferred_ephemeral=ephemeral)
     except discord.HTTPException as error:
         task.cancel()
-        log_refusal(interaction, error)
+        await refused(interaction, error)
 
 
 async def answer_now(interaction: discord.Interaction, answer: Answer) -> None:
-    """Send a quick answer (a refusal, say) as the response; if Discord refuses it, log why."""
+    """Send a quick answer (a refusal, say) as the response; if Discord refuses it, log why and apologise."""
     try:
         await deliver(interaction, answer)
     except discord.HTTPException as error:
+        await refused(interaction, error)
+
+
+async def refused(interaction: discord.Interaction, error: discord.HTTPException) -> None:
+    """Discord refused our answer: log why, and apologise to the asker, so that it isn't silence
+    ("The application did not respond", or "thinking…" for ever)."""
+    log_refusal(interaction, error)
+    if error.code not in NO_ONE_TO_TELL:
+        await apologise(interaction)
+
+
+async def apologise(interaction: discord.Interaction) -> None:
+    """A short apology only the asker sees: as the response if there is none yet, else as a follow-up."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(APOLOGY, ephemeral=True)
+        else:
+            await interaction.response.send_message(APOLOGY, ephemeral=True)
+    except discord.HTTPException as error:  # one try only: logged, and that is all we can do
+        log.warning("the apology was refused too what=%s status=%s code=%s", _name(interaction), error.status, error.code)
+
+
+async def suggest(interaction: discord.Interaction, choices: list[discord.app_commands.Choice[str]]) -> None:
+    """Answer an autocomplete with these choices; if Discord refuses (most often: it expired), log one line."""
+    try:
+        await interaction.response.autocomplete(choices)
+    except discord.HTTPException as error:
         log_refusal(interaction, error)
+        # discord.py answers an autocomplete itself unless it was answered, so it would try again and log
+        # the second refusal as an error with its traceback (app_commands Command._invoke_autocomplete).
+        # Nothing can be shown for it any more: count it as answered.
+        interaction.response._response_type = discord.InteractionResponseType.autocomplete_result
 
 
 async def _answer_or_apology(work: Awaitable[Answer]) -> Answer:

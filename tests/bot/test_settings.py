@@ -37,12 +37,19 @@ def test_tokens_can_come_from_files(tmp_path):
     ({"PODQUOTE_HTTP_PORT": "99999"}, "PODQUOTE_HTTP_PORT: must be a port number"),
     ({"PODQUOTE_LOG_FORMAT": "xml"}, "PODQUOTE_LOG_FORMAT: must be one of text, json"),
     ({"TELEGRAM_TOKEN_FILE": "/nonexistent/token"}, "TELEGRAM_TOKEN_FILE: cannot read /nonexistent/token"),
+    ({"DISCORD_GATEWAY_URL": "gateway.discord.gg"}, "DISCORD_GATEWAY_URL: must be a wss:// or ws:// URL"),
+    ({"DISCORD_API_URL": "wss://discord.com/api/v10"}, "DISCORD_API_URL: must be an http"),
 ])
 def test_each_mistake_names_the_setting_and_what_is_wrong(env, message):
     with pytest.raises(ConfigError) as raised:
         load_settings(env)
     assert message in str(raised.value)
     assert len(str(raised.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize("url", ["wss://gateway.discord.gg", "ws://127.0.0.1:8765/gateway", "https://gateway.example"])
+def test_the_discord_gateway_url_is_a_websocket_url(url):
+    assert load_settings({"DISCORD_GATEWAY_URL": url}).discord_gateway_url == url
 
 
 def test_every_mistake_is_reported_at_once_and_no_token_is_echoed():

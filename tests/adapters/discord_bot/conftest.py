@@ -9,7 +9,9 @@ import random
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import discord.webhook.async_
 import pytest
 
 from adapters.discord_bot.service import DiscordService
@@ -61,6 +63,23 @@ async def fake():
 def discord_settings(settings: Settings, fake: FakeDiscord) -> Settings:
     """Settings with a Discord token, pointed at the fake (the gateway URL comes from GET /gateway/bot)."""
     return dataclasses.replace(settings, discord_token=Secret(TOKEN), discord_api_url=fake.api_url)
+
+
+class _NoWaiting:
+    """asyncio as discord.py's webhook adapter sees it, but with waits that end at once."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def sleep(delay: float, result: Any = None) -> Any:
+        return await asyncio.sleep(0, result)
+
+
+@pytest.fixture
+def webhook_retries_at_once(monkeypatch):
+    """discord.py retries an interaction answer that got a 5xx after waiting 1, 3, 5… s: here, at once."""
+    monkeypatch.setattr(discord.webhook.async_, "asyncio", _NoWaiting())
 
 
 @pytest.fixture

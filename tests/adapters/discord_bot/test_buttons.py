@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from adapters.discord_bot.app import EXPIRED, NOT_YOURS, OUTDATED
+from adapters.discord_bot.app import EXPIRED, GONE, NOT_YOURS, OUTDATED
 from tests.adapters.discord_bot.conftest import started
+from tests.adapters.discord_bot.test_commands import ingest
 from tests.adapters.discord_bot.fake_discord import BOB, EPHEMERAL, FakeDiscord, Sent, buttons
 
 
@@ -54,6 +55,24 @@ async def test_private_quotes_are_ephemeral_with_post_buttons(service, fake):
     assert [e["footer"]["text"].split(" · ")[0] for e in posted["data"]["embeds"]] == ["#2"]
     assert posted["data"]["embeds"][0]["description"] == message["embeds"][1]["description"]
     assert posted["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_post_shares_the_quote_shown_even_when_new_episodes_changed_the_results(service, fake, library, tmp_path):
+    _, message = await search(fake, private=True)
+    shown = message["embeds"][1]
+    await ingest(library, tmp_path, "Host: Russia, Russia, Russia.\n", "All about Russia")  # now the best match
+    posted = await click(fake, message, "Post #2")
+    assert posted["data"]["content"] == "Shared by alice"
+    [embed] = posted["data"]["embeds"]
+    assert (embed["title"], embed["description"], embed["footer"]) == (shown["title"], shown["description"], shown["footer"])
+
+
+async def test_post_refuses_politely_when_the_quote_is_not_on_the_message(service, fake):
+    _, message = await search(fake, private=True)
+    message["embeds"] = message["embeds"][:1]  # as if the message no longer showed quote #2
+    answer = await click(fake, message, "Post #2")
+    assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
+    assert answer["data"]["content"] == GONE
 
 
 async def test_private_pages_stay_private_and_keep_post_buttons(service, fake):

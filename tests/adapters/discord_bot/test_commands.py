@@ -89,6 +89,18 @@ async def test_autocomplete_with_nothing_typed_offers_the_newest_episodes(servic
     assert [c["name"] for c in choices] == [DECEMBER_TITLE, "UK missiles ready to strike Russia. Putin warns US/UK"]
 
 
+async def test_an_autocomplete_that_expired_is_one_warning_line(service, fake, caplog):
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback", 404, {"message": "Unknown interaction", "code": 10062})
+    expired = await fake.autocomplete("quote", {"query": "russia", "episode": "negot"}, focused="episode")
+    logged = ("(10062) what=/quote", "Ignoring exception in autocomplete")
+    await fake.until(lambda: any(line in caplog.text for line in logged) or None, "the expiry logged")
+    later = await fake.autocomplete("quote", {"query": "russia", "episode": "negot"}, focused="episode")
+    assert (await fake.answer_to(later)).json["data"]["choices"]
+    assert "interaction expired before it was answered (10062) what=/quote" in caplog.text
+    assert "Ignoring exception in autocomplete" not in caplog.text
+    assert [c.path for c in fake.calls].count(expired.callback_path) == 1, "not answered twice"
+
+
 async def test_random_is_one_quote(service, fake):
     answer = await ask(fake, "random")
     assert len(answer["data"]["embeds"]) == 1 and not is_ephemeral(answer)

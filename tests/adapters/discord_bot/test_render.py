@@ -106,6 +106,19 @@ def test_a_notice_keeps_its_example_query_inside_the_code_span():
     assert embed.description == "Search what was said: `/quote a'b`"
 
 
+def test_a_notice_shows_the_feeds_description_escaped_short_and_on_one_line():
+    about = "**Big** news @everyone, [see](https://evil.example)\n\n# and more " + "words " * 100
+    embed = render.notice(EpisodeNotice("e", "P", "T", None, None, True, "storm", description=about))
+    shown, searchable = embed.description.split("\n\n")
+    assert shown.startswith("\\*\\*Big\\*\\* news @\u200beveryone, \\[see\\](https://evil.example) # and more words")
+    assert shown.endswith("…") and len(shown) <= render.NOTICE_ABOUT_MAX
+    assert searchable == "Search what was said: `/quote storm`"
+    not_yet = render.notice(EpisodeNotice("e", "P", "T", None, None, False, description="A talk."))
+    assert not_yet.description == "A talk.\n\nIts transcript isn't searchable yet."
+    blank = render.notice(EpisodeNotice("e", "P", "T", None, None, False, description=" \n "))
+    assert blank.description == "Its transcript isn't searchable yet."
+
+
 @pytest.mark.parametrize("text, highlights", [
     ("[zeppelin click here for the whole tale](https://evil.example/phish)", [(1, 9)]),
     ("[zeppelin](https://evil.example/phish)", []),

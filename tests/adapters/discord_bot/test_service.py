@@ -11,7 +11,7 @@ from adapters.discord_bot.respond import APOLOGY
 from adapters.discord_bot.service import DiscordService, DiscordUnreachable
 from adapters.run import build_services
 from bot.commands import ADMIN_DESCRIPTIONS
-from bot.config import ConfigError, Secret
+from bot.config import ConfigError, Secret, Settings
 from bot.outbox import DispatcherService
 from bot.watcher import WatcherService
 from tests.adapters.discord_bot.conftest import make_service, started
@@ -54,6 +54,39 @@ async def test_commands_are_synced_again_only_when_they_changed(service, fake, d
     assert len([c for c in fake.calls if c.method == "PUT"]) == 1
 
 
+async def test_commands_are_synced_again_when_they_changed(service, fake, discord_settings, commands):
+    await service.stop()
+    key = f"discord.commands.{APPLICATION_ID}.global"
+    synced = await commands.library.storage.get_state(key)
+    await commands.library.storage.set_state(key, "the digest of an older set of commands")
+    before = len(fake.calls)
+    async with started(discord_settings, commands):
+        resync = await fake.call("PUT", GLOBAL_SYNC, after=before)
+        assert {c["name"] for c in resync.json} == COMMAND_NAMES
+    assert await commands.library.storage.get_state(key) == synced
+    async with started(discord_settings, commands):  # and now unchanged again
+        pass
+    assert len([c for c in fake.calls if c.method == "PUT"]) == 2
+
+
+async def test_commands_refused_by_discord_are_logged_and_the_bot_starts_with_those_registered_before(
+    service, fake, discord_settings, commands, caplog
+):
+    await service.stop()
+    await commands.library.storage.set_state(f"discord.commands.{APPLICATION_ID}.global", "an older set")
+    invalid = {"0": {"description": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be 1-100 long."}]}}}
+    fake.fail("PUT", GLOBAL_SYNC, 400, {"message": "Invalid Form Body", "code": 50035, "errors": invalid})
+    async with started(discord_settings, commands) as running:
+        assert running.client.is_ready()
+        answer = (await fake.answer_to(await fake.slash("latest"))).json
+        assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
+    [line] = [r.getMessage() for r in caplog.records if "cannot register the commands" in r.getMessage()]
+    assert "status=400 code=50035" in line and "Must be 1-100 long." in line and "\n" not in line
+    async with started(discord_settings, commands):  # the refused set was not remembered: tried again
+        pass
+    assert len([c for c in fake.calls if c.method == "PUT"]) == 3
+
+
 async def test_with_a_guild_id_commands_are_synced_to_that_guild_only(fake, discord_settings, commands):
     settings = dataclasses.replace(discord_settings, discord_guild_id=GUILD_ID)
     async with started(settings, commands) as running:
@@ -64,9 +97,10 @@ async def test_with_a_guild_id_commands_are_synced_to_that_guild_only(fake, disc
         assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
 
 
-async def test_a_configured_gateway_url_is_used_as_given(fake, discord_settings, commands):
-    settings = dataclasses.replace(discord_settings, discord_gateway_url=fake.gateway_url)
-    async with started(settings, commands) as running:
+async def test_a_configured_gateway_url_is_used_as_given(fake, settings, commands):
+    env = {"PODQUOTE_DATA_DIR": str(settings.data_dir), "DISCORD_TOKEN": TOKEN,
+           "DISCORD_API_URL": fake.api_url, "DISCORD_GATEWAY_URL": fake.gateway_url}  # ws://127.0.0.1:…
+    async with started(Settings.from_env(env), commands) as running:
         assert not [c for c in fake.calls if c.path == "/gateway/bot"]
         assert running.client.is_ready()
 
@@ -112,6 +146,38 @@ async def test_an_expired_interaction_is_logged_and_the_bot_carries_on(service, 
     assert "interaction expired before it was answered (10062) what=/latest" in caplog.text
     answer = (await fake.answer_to(await fake.slash("latest"))).json
     assert answer["data"]["embeds"][0]["title"] == "Latest episodes (2)"
+    assert [c.path for c in fake.calls].count(expired.callback_path) == 1, "no apology to an expired interaction"
+
+
+async def test_an_answer_discord_refuses_is_replaced_by_a_private_apology(service, fake, caplog):
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback", 400, {"message": "Invalid Form Body", "code": 50035})
+    sent = await fake.slash("latest")
+    refused = await fake.answer_to(sent)
+    apology = await fake.answer_to(sent, after=fake.calls.index(refused) + 1)
+    assert apology.json["type"] == 4 and apology.json["data"]["content"] == APOLOGY
+    assert apology.json["data"]["flags"] & EPHEMERAL
+    assert "Discord refused an answer what=/latest status=400 code=50035" in caplog.text
+
+
+async def test_a_refused_refusal_is_replaced_by_a_private_apology(service, fake):
+    fake.fail("POST", r"/interactions/\d+/[^/]+/callback", 400, {"message": "Invalid Form Body", "code": 50035})
+    sent = await fake.slash("subscribe")  # refused at once (no Manage Server): answer_now
+    refused = await fake.answer_to(sent)
+    apology = await fake.answer_to(sent, after=fake.calls.index(refused) + 1)
+    assert apology.json["data"]["content"] == APOLOGY and apology.json["data"]["flags"] & EPHEMERAL
+
+
+async def test_a_failed_edit_after_a_deferral_is_followed_by_a_private_apology(
+    fake, discord_settings, commands, webhook_retries_at_once
+):
+    async with started(discord_settings, commands, defer_after=0.0):
+        # discord.py tries a 5xx five times before it gives up.
+        fake.fail("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", 500, {"message": "Internal", "code": 0}, times=5)
+        sent = await fake.slash("latest")
+        assert (await fake.answer_to(sent)).json["type"] == 5
+        follow_up = await fake.call("POST", sent.webhook_path)
+        assert follow_up.json["content"] == APOLOGY and follow_up.json["flags"] & EPHEMERAL
+        assert len([c for c in fake.calls if c.method == "PATCH"]) == 5
 
 
 async def test_an_answer_whose_message_is_gone_is_logged(fake, discord_settings, commands, caplog):
