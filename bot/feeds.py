@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from html import unescape
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -229,8 +230,24 @@ def _redirect_target(response: aiohttp.ClientResponse) -> str:
 
 
 def _retry_after(response: aiohttp.ClientResponse) -> float | None:
+    """Retry-After in seconds, given as seconds or as a date (measured from the server's own Date,
+    so that neither clock's error counts)."""
     value = response.headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
+    if value.isdigit():
+        return float(value)
+    until = _http_date(value)
+    if until is None:
+        return None
+    now = _http_date(response.headers.get("Date", "")) or datetime.now(timezone.utc)
+    return max((until - now).total_seconds(), 0.0)
+
+
+def _http_date(text: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _describe(error: aiohttp.ClientError) -> str:

@@ -86,11 +86,14 @@ async def test_a_slow_server_runs_into_the_time_limit(fetcher, feed_server):
 async def test_http_errors_are_named_and_retry_after_is_kept(fetcher, feed_server):
     feed_server.status("/broken", 500)
     feed_server.status("/busy", 503, {"Retry-After": "120"})
+    feed_server.status("/dated", 429, {"Retry-After": "Wed, 13 Jan 2027 11:30:00 GMT", "Date": "Wed, 13 Jan 2027 10:00:00 GMT"})
     with pytest.raises(FetchError, match="HTTP 500") as broken:
         await fetcher.fetch(feed_server.url("/broken"))
     with pytest.raises(FetchError, match="HTTP 503") as busy:
         await fetcher.fetch(feed_server.url("/busy"))
-    assert (broken.value.retry_after, busy.value.retry_after) == (None, 120.0)
+    with pytest.raises(FetchError, match="HTTP 429") as dated:
+        await fetcher.fetch(feed_server.url("/dated"))
+    assert (broken.value.retry_after, busy.value.retry_after, dated.value.retry_after) == (None, 120.0, 5400.0)
 
 
 async def test_an_unreachable_host_and_a_bad_address_are_errors_with_reasons(fetcher, feed_server):
