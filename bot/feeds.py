@@ -17,8 +17,8 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from html import unescape
 from email.utils import parsedate_to_datetime
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin
 
