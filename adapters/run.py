@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Protocol
 
 from adapters.console import run_console
@@ -23,6 +23,13 @@ from search.errors import PodquoteError
 
 log = logging.getLogger(__name__)
 
+# How long a service whose start was interrupted may take to give back what it took.
+_RELEASE_WITHIN = 3.0
+
+
+class _StopDuringStart(Exception):
+    """A stop was asked for while a service was starting."""
+
 
 class Service(Protocol):
     """Something `podquote run` starts and stops: a chat adapter, the feed watcher, the dispatcher."""
@@ -34,6 +41,9 @@ class Service(Protocol):
 
     async def stop(self) -> None:
         """Stop taking new work, finish or hand back what is in flight, and release resources."""
+
+    # Optional: `def health(self) -> tuple[bool, str]`, the service's state while it runs (a chat's
+    # connection lost, feeds paused), which /healthz shows instead of "running".
 
 
 def build_services(
@@ -107,11 +117,17 @@ class Supervisor:
         self.strict = strict
         self._notifiers = {} if notifiers is None else notifiers
         self.states: dict[str, tuple[bool, str]] = {s.name: (False, "not started") for s in services}
+        self._running: list[Service] = []
         self._stop = asyncio.Event()
 
     def health(self) -> dict[str, tuple[bool, str]]:
-        """Each service's state: (healthy, what it is doing or why it is down)."""
-        return dict(self.states)
+        """Each service's state: (healthy, what it is doing or why it is down), as it is now."""
+        states = dict(self.states)
+        for service in self._running:
+            live = getattr(service, "health", None)
+            if live is not None:
+                states[service.name] = live()
+        return states
 
     def stop(self) -> None:
         """Ask everything to stop (what SIGTERM and SIGINT do)."""
@@ -122,7 +138,7 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.stop)
-        started: list[Service] = []
+        started = self._running
         try:
             for service in self.services:
                 if self._stop.is_set():
@@ -141,7 +157,12 @@ class Supervisor:
     async def _start(self, service: Service) -> bool:
         """Start one service; whether it started (a failure is logged and kept for /healthz)."""
         try:
-            await service.start()
+            await self._unless_stopped(service.start())
+        except _StopDuringStart:
+            log.warning("start-up interrupted by a stop name=%s", service.name)
+            self.states[service.name] = (False, "start-up interrupted")
+            await self._release(service)
+            return False
         except Exception as error:  # one adapter's failure (a wrong token) must not take the others down
             reason = str(error) if isinstance(error, PodquoteError) else f"{type(error).__name__}: {error}"
             log.error("service failed to start name=%s reason=%s", service.name, reason,
@@ -153,6 +174,28 @@ class Supervisor:
         log.info("service started name=%s", service.name)
         return True
 
+    async def _unless_stopped(self, starting: Awaitable[None]) -> None:
+        """Wait for a start, unless a stop comes first (a chat platform that doesn't answer must not
+        keep SIGTERM waiting): then the start is cancelled."""
+        start = asyncio.ensure_future(starting)
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({start, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if not start.done():
+            start.cancel()
+            await asyncio.wait({start})
+            raise _StopDuringStart
+        start.result()
+
+    async def _release(self, service: Service) -> None:
+        """Let a service whose start was cut short give back what it took; its errors are expected."""
+        try:
+            await asyncio.wait_for(service.stop(), _RELEASE_WITHIN)
+        except Exception as error:
+            log.debug("releasing a half-started service name=%s error=%s", service.name, type(error).__name__)
+
     def _forget_notifier(self, service: Service) -> None:
         """A chat adapter that didn't start can't deliver: its notices wait, pending, for a later start."""
         notifier = getattr(service, "notifier", None)
@@ -161,7 +204,8 @@ class Supervisor:
             log.warning("notices wait until the adapter starts platform=%s", notifier.platform)
 
     async def _stop_all(self, started: list[Service]) -> None:
-        for service in reversed(started):
+        stopping, self._running = list(reversed(started)), []
+        for service in stopping:
             try:
                 await service.stop()
             except Exception:  # stopping the others matters more than this one's error

@@ -22,6 +22,8 @@ from search.errors import PodquoteError
 log = logging.getLogger(__name__)
 
 READY_TIMEOUT = 30.0
+# Logging in is a few REST calls: a Discord (or a proxy) that takes longer isn't answering.
+LOGIN_TIMEOUT = 30.0
 # Longer rate-limit waits are not slept through: the notifier hands them back as RetryLater.
 MAX_RATELIMIT_WAIT = 30.0
 
@@ -54,6 +56,7 @@ class DiscordService:
         commands: Commands,
         defer_after: float = DEFER_AFTER,
         ready_timeout: float = READY_TIMEOUT,
+        login_timeout: float = LOGIN_TIMEOUT,
         **client_options: Any,
     ) -> None:
         if settings.discord_token is None:
@@ -61,6 +64,7 @@ class DiscordService:
         self.token: Secret = settings.discord_token
         self.settings = settings
         self.ready_timeout = ready_timeout
+        self.login_timeout = login_timeout
         client_options.setdefault("max_ratelimit_timeout", MAX_RATELIMIT_WAIT)
         self.client = DiscordBot(commands, settings.discord_guild_id, defer_after, settings.is_admin, **client_options)
         self.notifier = DiscordNotifier(self.client)
@@ -71,15 +75,21 @@ class DiscordService:
         api = self.settings.discord_api_url
         use_endpoints(api)
         try:
-            await self._login()
-            use_endpoints(api, self.settings.discord_gateway_url or await self._gateway_url())
-        except (aiohttp.ClientError, OSError, discord.HTTPException) as error:
+            gateway_url = await asyncio.wait_for(self._login_and_ask_gateway(), self.login_timeout)
+        except (aiohttp.ClientError, OSError, discord.HTTPException, asyncio.TimeoutError) as error:
             await self.client.close()
-            raise DiscordUnreachable(f"Discord: cannot reach {api}: {type(error).__name__}") from None
+            silent = isinstance(error, asyncio.TimeoutError)
+            why = f"no answer within {self.login_timeout:g} s" if silent else type(error).__name__
+            raise DiscordUnreachable(f"Discord: cannot reach {api}: {why}") from None
+        use_endpoints(api, gateway_url)
         gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         gateway.add_done_callback(_report_end)
         self._gateway = gateway
         await self._until_ready(gateway)
+
+    async def _login_and_ask_gateway(self) -> str:
+        await self._login()
+        return self.settings.discord_gateway_url or await self._gateway_url()
 
     async def _login(self) -> None:
         try:

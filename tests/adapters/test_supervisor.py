@@ -71,3 +71,46 @@ async def test_sigterm_stops_every_service():
     assert await asyncio.wait_for(task, 5) == 0
     assert [s.events for s in services] == [["start", "stop"], ["start", "stop"]]
     assert supervisor.health() == {"a": (False, "stopped"), "b": (False, "stopped")}
+
+
+class HangingService(FakeService):
+    """A service whose start never ends: a chat platform that accepts the connection and never answers."""
+
+    async def start(self) -> None:
+        self.events.append("start")
+        await asyncio.Event().wait()
+
+
+async def test_a_stop_during_a_start_that_hangs_is_not_kept_waiting():
+    first, hanging, never = FakeService("watcher"), HangingService("discord"), FakeService("dispatcher")
+    supervisor = Supervisor([first, hanging, never])
+    task = asyncio.create_task(supervisor.run_until_stopped())
+    while hanging.events != ["start"]:
+        await asyncio.sleep(0)
+    supervisor.stop()
+    assert await asyncio.wait_for(task, 5) == 0
+    assert hanging.events == ["start", "stop"]  # given the chance to release what it took
+    assert first.events == ["start", "stop"] and never.events == []
+    assert supervisor.health()["discord"] == (False, "start-up interrupted")
+
+
+class LiveService(FakeService):
+    """A running service that knows how it is doing."""
+
+    state = (True, "running")
+
+    def health(self) -> tuple[bool, str]:
+        return self.state
+
+
+async def test_health_is_what_a_running_service_says_now():
+    live = LiveService("telegram")
+    supervisor = Supervisor([live])
+    task = asyncio.create_task(supervisor.run_until_stopped())
+    while supervisor.health()["telegram"][1] == "not started":
+        await asyncio.sleep(0)
+    live.state = (False, "cannot reach Telegram: TimedOut")
+    assert supervisor.health()["telegram"] == (False, "cannot reach Telegram: TimedOut")
+    supervisor.stop()
+    await asyncio.wait_for(task, 5)
+    assert supervisor.health()["telegram"] == (False, "stopped")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -117,6 +118,18 @@ async def test_an_unreachable_discord_is_a_clear_error(fake, discord_settings, c
     await fake.close()  # nothing listens on its port any more
     with pytest.raises(DiscordUnreachable, match=r"Discord: cannot reach http://127\.0\.0\.1:\d+/api/v10"):
         await make_service(discord_settings, commands).start()
+
+
+async def test_a_discord_that_never_answers_is_a_clear_error_in_good_time(discord_settings, commands):
+    async def accept_and_say_nothing(reader, writer):
+        await reader.read()
+
+    silent = await asyncio.start_server(accept_and_say_nothing, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    settings = dataclasses.replace(discord_settings, discord_api_url=f"http://127.0.0.1:{port}/api/v10")
+    async with silent:
+        with pytest.raises(DiscordUnreachable, match=r"cannot reach http://127\.0\.0\.1:\d+/api/v10: no answer within 0\.2 s"):
+            await make_service(settings, commands, login_timeout=0.2).start()
 
 
 async def test_slow_answers_are_deferred_then_edited_in(fake, discord_settings, commands):
