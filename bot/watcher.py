@@ -32,7 +32,7 @@ from bot.feeds import (
     preferred_transcripts,
     transcript_file_name,
 )
-from bot.feedstore import Feed, FeedStore, WaitingTranscript
+from bot.feedstore import Feed, FeedHealth, FeedStore, WaitingTranscript
 from bot.ingest import Metadata, episode_id_for
 from bot.library import DATABASE_NAME, Library
 from bot.metrics import Metrics
@@ -106,6 +106,7 @@ class Watcher:
         self._clock = clock
         self._on_enqueued = on_enqueued
         self.metrics = Metrics()
+        self.feed_health: list[FeedHealth] = []
 
     async def run(self) -> None:
         """Poll what is due and look for transcripts, then sleep until the next feed is due; forever."""
@@ -118,9 +119,20 @@ class Watcher:
         wait = _MAX_SLEEP if next_at is None else next_at - self._clock.now()
         await self._clock.sleep(min(max(wait, 1.0), _MAX_SLEEP))
 
+    def health(self) -> tuple[bool, str]:
+        """Down while a feed is paused (it failed too often); failing feeds are only mentioned."""
+        paused = [h.feed.url for h in self.feed_health if h.feed.paused]
+        failing = sum(1 for h in self.feed_health if h.feed.errors and not h.feed.paused)
+        if paused:
+            return False, f"{len(paused)} of {len(self.feed_health)} feeds paused after failing: {', '.join(paused[:3])}"
+        count = len(self.feed_health)
+        return True, f"watching {count} feed{'' if count == 1 else 's'}" + (f", {failing} failing" if failing else "")
+
     async def poll_due(self) -> list[PollReport]:
-        """Poll every feed whose time has come, one after another."""
-        return [await self._poll_safely(feed) for feed in await self.feeds.due(self._clock.now())]
+        """Poll every feed whose time has come, one after another; then take stock of them all."""
+        reports = [await self._poll_safely(feed) for feed in await self.feeds.due(self._clock.now())]
+        self.feed_health = await self.feeds.health()
+        return reports
 
     async def _poll_safely(self, feed: Feed) -> PollReport:
         try:
@@ -316,7 +328,12 @@ class WatcherService:
         )
         if self._metrics is not None:
             self.watcher.metrics = self._metrics
+        self.watcher.feed_health = await feeds.health()  # /healthz knows of paused feeds at once
         self._background.start(self.watcher.run(), self.name)
+
+    def health(self) -> tuple[bool, str]:
+        """The watcher's health, as of its last round."""
+        return self.watcher.health() if self.watcher else (False, "not started")
 
     async def stop(self) -> None:
         """Stop polling (a poll in progress is abandoned and done again next time)."""

@@ -69,6 +69,24 @@ class DiscordService:
         self.client = DiscordBot(commands, settings.discord_guild_id, defer_after, settings.is_admin, **client_options)
         self.notifier = DiscordNotifier(self.client)
         self._gateway: asyncio.Task[None] | None = None
+        self._connected = False
+        self.client.add_listener(self._on_connected, "on_connect")
+        self.client.add_listener(self._on_connected, "on_resumed")
+        self.client.add_listener(self._on_disconnected, "on_disconnect")
+
+    async def _on_connected(self) -> None:
+        self._connected = True
+
+    async def _on_disconnected(self) -> None:
+        self._connected = False
+
+    def health(self) -> tuple[bool, str]:
+        """Connected to the gateway, or why not (discord.py reconnects by itself meanwhile)."""
+        if self._gateway is not None and self._gateway.done():
+            return False, "the gateway connection ended (see the log)"
+        if not self._connected:
+            return False, "disconnected from the gateway, reconnecting"
+        return True, "connected"
 
     async def start(self) -> None:
         """Log in (registering the commands if they changed), connect, and wait until Discord says ready."""

@@ -6,9 +6,12 @@ import logging
 import secrets
 from urllib.parse import quote, urlsplit
 
+from typing import Any
+
 from telegram import BotCommand
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.request import HTTPXRequest
 
 from adapters.telegram_bot.app import TelegramHandlers
 from adapters.telegram_bot.flood import FloodControl
@@ -47,7 +50,8 @@ class TelegramService:
         self.poll_timeout = poll_timeout
         self._redactor = TokenRedactor(self.token)
         self._redactor.install()  # before the bot is built: it logs its URLs, token included, at DEBUG
-        self.application = build_application(settings, self.token)
+        self._polls = WatchedPolls()
+        self.application = build_application(settings, self.token, self._polls)
         self.handlers = TelegramHandlers(commands, library.storage, flood or FloodControl(), settings.is_admin)
         self.handlers.install(self.application)
         self.notifier = TelegramNotifier(self.application.bot, library.storage)
@@ -70,7 +74,7 @@ class TelegramService:
         if self.settings.telegram_webhook_url:
             await self._listen()
         else:
-            await self.application.updater.start_polling(timeout=self.poll_timeout)
+            await self.application.updater.start_polling(timeout=self.poll_timeout, error_callback=_polling_failed)
         await self.application.start()
         log.info("telegram bot started username=%s", self.application.bot.username)
 
@@ -86,6 +90,16 @@ class TelegramService:
             secret_token=secret.reveal(),
         )
 
+    def health(self) -> tuple[bool, str]:
+        """Whether updates are coming in: the last poll's outcome (a webhook's posts can't be watched)."""
+        if self.settings.telegram_webhook_url:
+            return True, "listening for webhook posts"
+        if not self.application.updater or not self.application.updater.running:
+            return False, "not polling for updates"
+        if self._polls.failure:
+            return False, f"cannot get updates: {self._polls.failure}"
+        return True, "polling"
+
     async def stop(self) -> None:
         """Stop taking updates, let the handlers in flight finish, and close the connections."""
         if self.application.updater and self.application.updater.running:
@@ -96,10 +110,33 @@ class TelegramService:
         self._redactor.remove()
 
 
-def build_application(settings: Settings, token: Secret) -> Application:
+def _polling_failed(error: TelegramError) -> None:
+    """One line for a failed poll (python-telegram-bot's own is a traceback); it retries by itself."""
+    log.warning("telegram polling failed error=%s: %s", type(error).__name__, error.message)
+
+
+class WatchedPolls(HTTPXRequest):
+    """The getUpdates connection, remembering whether the last poll failed (for /healthz)."""
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)  # what python-telegram-bot uses for getUpdates
+        self.failure: str | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            status, payload = await super().do_request(*args, **kwargs)
+        except Exception as error:
+            self.failure = type(error).__name__
+            raise
+        self.failure = None if status < 400 else f"HTTP {status}"
+        return status, payload
+
+
+def build_application(settings: Settings, token: Secret, polls: HTTPXRequest) -> Application:
     """The python-telegram-bot Application: our API URLs, rate-limited sends, concurrent updates."""
     return (
         Application.builder()
+        .get_updates_request(polls)
         .token(token.reveal())
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)

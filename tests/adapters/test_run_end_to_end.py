@@ -243,7 +243,10 @@ async def test_one_process_answers_both_platforms_announces_a_new_episode_and_st
                       PODQUOTE_POLL_MINUTES="0.02")  # 1.2 s between polls
     async with podquote_run(env, tmp_path) as bot:
         status, states = await bot.health(lambda status, states: status == 200)
-        assert set(states) == SERVICES and all(s == {"ok": True, "state": "running"} for s in states.values())
+        assert {name: (s["ok"], s["state"]) for name, s in states.items()} == {
+            "http": (True, "running"), "telegram": (True, "polling"), "discord": (True, "connected"),
+            "feed watcher": (True, "watching 1 feed"), "notice dispatcher": (True, "running"),
+        }
         await quotes_answered_on_both(telegram, discord, expected)
         await subscribed_on_both(telegram, discord)
         await new_item_announced_on_both(bot, telegram, discord, feed_server)

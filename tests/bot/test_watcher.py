@@ -170,12 +170,14 @@ async def test_a_failing_feed_backs_off_then_pauses_and_the_other_feeds_go_on(ri
     broken = await rig.feed("/broken.xml")
     assert gaps == [1200, 2400, 4800, 86400]
     assert (broken.errors, broken.paused, broken.last_error) == (4, True, "HTTP 500")
+    assert rig.watcher.health() == (False, f"1 of 2 feeds paused after failing: {rig.server.url('/broken.xml')}")
     assert (await rig.feed()).last_ok_at is not None and (await rig.feed()).errors == 0
     rig.server.serve("/broken.xml", rss(_items(rig.clock, 1)))
     await rig.feeds.add(rig.server.url("/broken.xml"), rig.clock.now())  # `podquote feed add` resumes it
     await rig.poll()
     resumed = await rig.feed("/broken.xml")
     assert (resumed.errors, resumed.paused, resumed.last_error) == (0, False, None)
+    assert rig.watcher.health() == (True, "watching 2 feeds")
 
 
 async def _endless(request):

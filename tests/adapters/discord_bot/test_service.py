@@ -132,6 +132,17 @@ async def test_a_discord_that_never_answers_is_a_clear_error_in_good_time(discor
             await make_service(settings, commands, login_timeout=0.2).start()
 
 
+async def test_health_says_when_the_gateway_connection_is_lost(fake, discord_settings, commands):
+    async with started(discord_settings, commands) as running:
+        assert running.health() == (True, "connected")
+        await fake.close()
+        for _ in range(200):
+            if not running.health()[0]:
+                break
+            await asyncio.sleep(0.01)
+        assert running.health() == (False, "disconnected from the gateway, reconnecting")
+
+
 async def test_slow_answers_are_deferred_then_edited_in(fake, discord_settings, commands):
     async with started(discord_settings, commands, defer_after=0.0) as running:
         sent = await fake.slash("quote", {"query": "russia"})

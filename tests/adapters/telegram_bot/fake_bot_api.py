@@ -204,10 +204,11 @@ class FakeBotApi:
             return web.json_response(unauthorized, status=401)
         method = request.match_info["method"]
         params = _decode(dict(await request.post()))
-        if method == "getUpdates":
-            return _ok(await self._get_updates(params))
-        call = Call(method, params)
         failure = self._failure_for(method, params)
+        if method == "getUpdates":
+            self.polls += bool(failure)
+            return web.json_response(failure.body, status=failure.status) if failure else _ok(await self._get_updates(params))
+        call = Call(method, params)
         if not failure:
             call.result = self._result(method, params)
         self.calls.append(call)

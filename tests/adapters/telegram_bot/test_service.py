@@ -26,6 +26,20 @@ async def test_start_up_registers_the_command_menu_and_polls(chat, api):
     await api.wait_for(lambda: api.polls > 0)
 
 
+async def test_health_says_when_updates_cannot_be_fetched_and_when_they_can_again(chat, api, service, caplog):
+    await api.wait_for(lambda: api.polls > 0)
+    assert service.health() == (True, "polling")
+    polls = api.polls
+    api.fail("getUpdates", (502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}))
+    api.release_polls()
+    await api.wait_for(lambda: service.health()[0] is False)
+    assert service.health() == (False, "cannot get updates: HTTP 502")
+    assert "telegram polling failed error=NetworkError: Bad Gateway" in caplog.text and "Traceback" not in caplog.text
+    await api.wait_for(lambda: api.polls > polls + 1)
+    await api.wait_for(lambda: service.health()[0])
+    assert service.health() == (True, "polling")
+
+
 async def test_the_composition_root_starts_telegram_only_with_a_token(telegram_settings, library):
     commands = Commands(library)
     services = build_services(telegram_settings, commands, library)
