@@ -13,7 +13,47 @@ from bot.config import Secret
 
 # Libraries that log every request at INFO: their chatter drowns the bot's own events.
 NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "discord", "aiohttp.access", "apscheduler", "asyncio", "aiosqlite")
-_FIELD = re.compile(r"(\w+)=(\"[^\"]*\"|\S+)")
+# Our own loggers: their messages are `event key=%s ...`, and their tracebacks (bugs) are kept whole.
+OWN_LOGGERS = ("bot", "adapters", "search", "bench", "__main__")
+# A field: key=value, the value bare or in double quotes (JSON-escaped inside).
+_FIELD = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
+# A %-placeholder of a log message (and %%, which takes no argument).
+_PLACEHOLDER = re.compile(r"%(?:%|[-#0 +]*\d*(?:\.\d+)?[a-zA-Z])")
+
+
+def _own(record: logging.LogRecord) -> bool:
+    return record.name.split(".")[0] in OWN_LOGGERS
+
+
+class QuoteFieldValues(logging.Filter):
+    """A field's value with a space in it (`name=feed watcher`) is quoted, so that the line still
+    reads as key=value pairs, for people and for --log-format json."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _own(record) and isinstance(record.args, tuple) and record.args:
+            record.args = tuple(_quoted_args(str(record.msg), record.args))
+        return True
+
+
+def _quoted_args(message: str, args: tuple[object, ...]) -> Iterable[object]:
+    placeholders = [m for m in _PLACEHOLDER.finditer(message) if m.group() != "%%"]
+    for placeholder, arg in zip(placeholders, args):
+        is_value = message[placeholder.start() - 1 : placeholder.start()] == "=" and placeholder.group()[-1] in "sr"
+        text = str(arg) if is_value else ""
+        yield json.dumps(text, ensure_ascii=False) if is_value and (not text or re.search(r'[\s"]', text)) else arg
+    yield from args[len(placeholders):]
+
+
+class OneLineForLibraries(logging.Filter):
+    """A library's error with a traceback becomes one line ending in the exception (python-telegram-bot
+    logs every failed network call with its whole stack); our own tracebacks are bugs and stay whole."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and not _own(record):
+            error = record.exc_info[1]
+            record.msg, record.args = f"{record.getMessage()} error={type(error).__name__}: {error}", None
+            record.exc_info = record.exc_text = None
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -47,11 +87,20 @@ class JsonLines(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": _FIELD.sub("", message).strip(),
-            **{key: value.strip('"') for key, value in _FIELD.findall(message)},
+            **{key: _unquoted(value) for key, value in _FIELD.findall(message)},
         }
-        if record.exc_info:
-            entry["error"] = self.formatException(record.exc_info)
+        if record.exc_info:  # the text RedactSecrets made, with any secret already taken out
+            entry["error"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def _unquoted(value: str) -> str:
+    if value.startswith('"'):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value.strip('"')
+    return value
 
 
 def configure_logging(
@@ -62,6 +111,8 @@ def configure_logging(
 ) -> None:
     """Send the whole process's logs to `stream`, as text lines or JSON lines, secrets redacted."""
     handler = logging.StreamHandler(stream)
+    handler.addFilter(QuoteFieldValues())
+    handler.addFilter(OneLineForLibraries())
     handler.addFilter(RedactSecrets(secrets))
     if log_format == "json":
         handler.setFormatter(JsonLines())

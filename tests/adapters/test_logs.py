@@ -55,3 +55,39 @@ def test_secret_reprs_are_masked():
     secret = Secret(TOKEN)
     assert TOKEN not in repr(secret) and TOKEN not in str(secret) and TOKEN not in f"{secret}"
     assert secret.masked().endswith(TOKEN[-4:]) and TOKEN[:10] not in secret.masked()
+
+
+def test_values_with_spaces_are_quoted_so_that_the_fields_survive():
+    out = io.StringIO()
+    configure_logging(log_format="json", stream=out)
+    log = logging.getLogger("adapters.run")
+    log.info("service started name=%s", "feed watcher")
+    log.warning('feed poll failed feed=%s failures=%d error=%s', "https://x.example/f", 2, 'HTTP 500 "busy"')
+    log.info("plain %s text, not a field", "two words")
+    started, failed, plain = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (started["event"], started["name"]) == ("service started", "feed watcher")
+    assert (failed["feed"], failed["failures"], failed["error"]) == ("https://x.example/f", "2", 'HTTP 500 "busy"')
+    assert plain["event"] == "plain two words text, not a field"
+
+
+def test_a_librarys_traceback_is_one_line_and_ours_stays_whole():
+    out = io.StringIO()
+    configure_logging(stream=out)
+    for name in ("telegram.ext.Updater", "bot.watcher"):
+        try:
+            raise ConnectionError("Bad Gateway")
+        except ConnectionError:
+            logging.getLogger(name).exception("polling failed")
+    library, ours = out.getvalue().split("\n", 1)
+    assert library.endswith("telegram.ext.Updater: polling failed error=ConnectionError: Bad Gateway")
+    assert "Traceback (most recent call last)" in ours and "ConnectionError: Bad Gateway" in ours
+
+
+def test_a_token_in_a_traceback_is_redacted_in_json_too():
+    out = io.StringIO()
+    configure_logging(log_format="json", secrets=[Secret(TOKEN)], stream=out)
+    try:
+        raise RuntimeError(f"failed url=/bot{TOKEN}/sendMessage")
+    except RuntimeError:
+        logging.getLogger("bot").exception("send failed")
+    assert TOKEN not in out.getvalue() and "***" in json.loads(out.getvalue())["error"]
