@@ -69,20 +69,22 @@ def _episode_line(number: int, episode: EpisodeInfo) -> str:
     return f"{number}. " + " · ".join(p for p in parts if p)
 
 
-async def run_console(commands: Commands, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Answer commands read from stdin until it ends."""
+async def run_console(commands: Commands, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+    """Answer commands read from stdin until it ends; how many were answered."""
     interactive = stdin.isatty()
     if interactive:
         print("podquote console: type /help, /quote some words, or Ctrl-D to leave.", file=stdout)
+    answered = 0
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
         line = await asyncio.to_thread(stdin.readline)
         if not line:
-            return
+            return answered
         if line.strip():
             print(await _answer(commands, line), file=stdout, flush=True)
             print(file=stdout)
+            answered += 1
 
 
 async def _answer(commands: Commands, line: str) -> str:

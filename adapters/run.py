@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Mapping
 from typing import Protocol
 
@@ -95,8 +96,7 @@ async def run(settings: Settings) -> int:
         notifiers: dict[str, Notifier] = {}
         services = build_services(settings, commands, library, metrics, notifiers)
         if not services:
-            await run_console(commands)
-            return 0
+            return await _console(commands)
         supervisor = Supervisor(services, strict=settings.strict_startup, notifiers=notifiers)
         if settings.http_port is not None:  # first, so /healthz shows start-up as it happens
             endpoint = HttpEndpoint(settings.http_host, settings.http_port, metrics, supervisor.health)
@@ -105,6 +105,15 @@ async def run(settings: Settings) -> int:
         return await supervisor.run_until_stopped()
     finally:
         await library.close()
+
+
+async def _console(commands: Commands) -> int:
+    """Console mode; a run with no token and no commands (a deployment missing its token) fails, saying why."""
+    if await run_console(commands) or sys.stdin.isatty():
+        return 0
+    log.error("nothing to do: no chat token is configured (TELEGRAM_TOKEN or DISCORD_TOKEN), and console mode"
+              " got no commands on stdin")
+    return 1
 
 
 class Supervisor:

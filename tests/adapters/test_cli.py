@@ -137,3 +137,15 @@ def test_console_mode_answers_commands_from_stdin(tmp_path):
     assert "Latest episodes (2):" in done.stdout
     assert "Commands start with /" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_a_run_with_no_token_and_no_commands_fails_saying_why(tmp_path):
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data")}
+    for name in ("TELEGRAM_TOKEN", "DISCORD_TOKEN"):
+        environment.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "run"], stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120,
+    )
+    assert done.returncode == 1
+    assert "no chat token is configured" in done.stderr and "Traceback" not in done.stderr
