@@ -32,6 +32,8 @@ def test_the_unit_is_hardened_and_restarts_on_failure():
 def test_the_image_installs_with_the_makefiles_command_as_a_non_root_user():
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     makefile = (ROOT / "Makefile").read_text()
+    assert "python -m pip install --quiet --upgrade pip" in dockerfile
+    assert "python -m pip install --quiet --upgrade pip" in makefile
     assert "python -m pip install --quiet -e ." in dockerfile
     assert "python -m pip install --quiet -e '.[" in makefile
     assert "USER podquote" in dockerfile and 'VOLUME ["/data"]' in dockerfile and "HEALTHCHECK" in dockerfile
