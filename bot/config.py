@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 import tomllib
@@ -112,9 +113,20 @@ def _number(text: str) -> float:
         number = float(text)
     except ValueError:
         raise ValueError(f"must be a number, not {text!r}") from None
-    if not number > 0:
-        raise ValueError(f"must be more than 0, not {text!r}")
+    if not number > 0 or not math.isfinite(number):
+        raise ValueError(f"must be a number more than 0, not {text!r}")
     return number
+
+
+def _at_most(maximum: float) -> Callable[[str], float]:
+    """A number more than 0 and at most `maximum` (an absurd one would overflow the dates made from it)."""
+    def read(text: str) -> float:
+        number = _number(text)
+        if number > maximum:
+            raise ValueError(f"must be at most {maximum:g}, not {text!r}")
+        return number
+
+    return read
 
 
 def _whole(text: str) -> int:
@@ -155,6 +167,14 @@ def _gateway_url(text: str) -> str:
 
 def _urls(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_url(url) for url in text.split()))
+
+
+def _admins(text: str) -> frozenset[str]:
+    accounts = text.replace(",", " ").split()
+    wrong = [a for a in accounts if not re.fullmatch(r"(?:(?:telegram|discord):)?\d+", a)]
+    if wrong:
+        raise ValueError(f"must be accounts like telegram:123456 or discord:123456, not {', '.join(map(repr, wrong))}")
+    return frozenset(accounts)
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -208,7 +228,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("PODQUOTE_DATA_DIR", "data_dir", Path, "folder for the database and the search index"),
     Option("PODQUOTE_SEEDS", "seeds_dir", _seeds, "transcripts to ingest into a new data directory; empty: none",
            empty_counts=True),
-    Option("PODQUOTE_ADMINS", "admins", lambda t: frozenset(t.replace(",", " ").split()),
+    Option("PODQUOTE_ADMINS", "admins", _admins,
            "the operator's accounts for admin commands: telegram:ID discord:ID (space-separated)"),
     Option("PODQUOTE_HTTP_HOST", "http_host", str, "address of the /healthz and /metrics endpoint"),
     Option("PODQUOTE_HTTP_PORT", "http_port", _port, "port of the /healthz and /metrics endpoint; unset: off"),
@@ -231,11 +251,11 @@ OPTIONS: tuple[Option, ...] = (
     Option("DISCORD_GATEWAY_URL", "discord_gateway_url", _gateway_url, "Discord gateway URL; unset: the one Discord gives"),
     Option("DISCORD_GUILD_ID", "discord_guild_id", _whole, "sync slash commands to this server only (development)"),
     Option("PODQUOTE_FEEDS", "feeds", _urls, "podcast feeds to watch for new episodes (space-separated URLs)"),
-    Option("PODQUOTE_POLL_MINUTES", "poll_minutes", _number, "minutes between polls of a feed"),
-    Option("PODQUOTE_TRANSCRIPT_WAIT_DAYS", "transcript_wait_days", _number,
+    Option("PODQUOTE_POLL_MINUTES", "poll_minutes", _at_most(7 * 24 * 60), "minutes between polls of a feed"),
+    Option("PODQUOTE_TRANSCRIPT_WAIT_DAYS", "transcript_wait_days", _at_most(366),
            "days to keep looking for a new episode's transcript"),
-    Option("PODQUOTE_FETCH_TIMEOUT", "fetch_timeout", _number, "seconds before a feed or transcript fetch gives up"),
-    Option("PODQUOTE_FETCH_MAX_MB", "fetch_max_mb", _number, "largest feed or transcript fetched, in MB"),
+    Option("PODQUOTE_FETCH_TIMEOUT", "fetch_timeout", _at_most(3600), "seconds before a feed or transcript fetch gives up"),
+    Option("PODQUOTE_FETCH_MAX_MB", "fetch_max_mb", _at_most(1000), "largest feed or transcript fetched, in MB"),
     Option("PODQUOTE_FEED_PAUSE_AFTER", "feed_pause_after", _count, "failed polls in a row before a feed is paused"),
     Option("PODQUOTE_TELEGRAM_LIMITS", "telegram_limits", _limits,
            "Telegram notice rates: overall, per chat, per group ('-' for none)"),
@@ -257,9 +277,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     Every mistake is found, each reported on a line of its own naming the setting.
     """
     errors: list[str] = []
-    values = _toml_values(env.get(CONFIG_FILE), errors)
+    path = env.get(CONFIG_FILE)
+    values = _toml_values(path, errors)
+    from_file = set(values) - set(env)
     values.update((name, value) for name, value in env.items() if name in _BY_NAME)
-    errors += [_unknown(name) for name in env if name.startswith(_PREFIXES) and not _known(name)]
+    errors += [_unknown(name) for name in env if _looks_like_ours(name) and not _known(name)]
+    errors += [f"{o.name}: set both it and {o.name}_FILE; keep one" for o in OPTIONS
+               if o.secret and values.get(o.name) and env.get(f"{o.name}_FILE")]
     chosen: dict[str, object] = {}
     for option in OPTIONS:
         text = _text_of(option, values, env, errors)
@@ -268,14 +292,35 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         try:
             chosen[option.field] = option.read(text.strip())
         except ValueError as error:
-            errors.append(f"{option.name}: {error}")
+            label = f"{path}: {option.field}" if option.name in from_file else option.name
+            errors.append(f"{label}: {error}")
+    errors += _clashes(chosen)
     if errors:
         raise ConfigError("\n".join(errors))
     return Settings(**chosen)
 
 
+def _clashes(chosen: Mapping[str, object]) -> list[str]:
+    """Settings that are fine alone but not together."""
+    webhook = chosen.get("telegram_webhook_url")
+    errors = []
+    if isinstance(webhook, str) and not webhook.startswith("https://"):
+        errors.append("TELEGRAM_WEBHOOK_URL: must be an https:// URL (Telegram posts updates only over HTTPS)")
+    webhook_port = chosen.get("telegram_webhook_port", Settings.telegram_webhook_port)
+    if webhook and chosen.get("http_port") == webhook_port:
+        errors.append(f"PODQUOTE_HTTP_PORT: {webhook_port} is also TELEGRAM_WEBHOOK_PORT; give them different ports")
+    return errors
+
+
 def _known(name: str) -> bool:
     return name in _BY_NAME or name in _NOT_SETTINGS
+
+
+def _looks_like_ours(name: str) -> bool:
+    """One of our prefixes, or a name very like a setting's (PODQOUTE_FEEDS, TELEGARM_TOKEN)."""
+    return name.startswith(_PREFIXES) or bool(
+        difflib.get_close_matches(name, [*_BY_NAME, *_NOT_SETTINGS], n=1, cutoff=0.85)
+    )
 
 
 def _unknown(name: str) -> str:

@@ -39,6 +39,17 @@ def test_tokens_can_come_from_files(tmp_path):
     ({"TELEGRAM_TOKEN_FILE": "/nonexistent/token"}, "TELEGRAM_TOKEN_FILE: cannot read /nonexistent/token"),
     ({"DISCORD_GATEWAY_URL": "gateway.discord.gg"}, "DISCORD_GATEWAY_URL: must be a wss:// or ws:// URL"),
     ({"DISCORD_API_URL": "wss://discord.com/api/v10"}, "DISCORD_API_URL: must be an http"),
+    ({"PODQOUTE_FEEDS": "https://a.example/f"}, "PODQOUTE_FEEDS: unknown setting; did you mean PODQUOTE_FEEDS?"),
+    ({"TELEGARM_TOKEN": TELEGRAM}, "TELEGARM_TOKEN: unknown setting; did you mean TELEGRAM_TOKEN?"),
+    ({"PODQUOTE_ADMINS": "telegram:42 discrod:5"}, "PODQUOTE_ADMINS: must be accounts like telegram:123456"),
+    ({"PODQUOTE_POLL_MINUTES": "inf"}, "PODQUOTE_POLL_MINUTES: must be a number more than 0"),
+    ({"PODQUOTE_FETCH_MAX_MB": "1e400"}, "PODQUOTE_FETCH_MAX_MB: must be a number more than 0"),
+    ({"PODQUOTE_TRANSCRIPT_WAIT_DAYS": "100000"}, "PODQUOTE_TRANSCRIPT_WAIT_DAYS: must be at most 366"),
+    ({"TELEGRAM_WEBHOOK_URL": "http://bot.example/tg"}, "TELEGRAM_WEBHOOK_URL: must be an https:// URL"),
+    ({"TELEGRAM_WEBHOOK_URL": "https://bot.example/tg", "PODQUOTE_HTTP_PORT": "8443"},
+     "PODQUOTE_HTTP_PORT: 8443 is also TELEGRAM_WEBHOOK_PORT"),
+    ({"TELEGRAM_TOKEN": TELEGRAM, "TELEGRAM_TOKEN_FILE": "/run/secrets/telegram"},
+     "TELEGRAM_TOKEN: set both it and TELEGRAM_TOKEN_FILE; keep one"),
 ])
 def test_each_mistake_names_the_setting_and_what_is_wrong(env, message):
     with pytest.raises(ConfigError) as raised:
@@ -65,6 +76,17 @@ def test_unknown_keys_in_the_toml_file_are_named_with_a_suggestion(tmp_path):
     config.write_text('poll_minute = 3\n')
     with pytest.raises(ConfigError, match="poll_minute: unknown setting; did you mean poll_minutes"):
         load_settings({"PODQUOTE_CONFIG": str(config)})
+
+
+def test_a_bad_value_in_the_toml_file_is_named_by_its_key_there(tmp_path):
+    config = tmp_path / "podquote.toml"
+    config.write_text('http_port = "abc"\n')
+    with pytest.raises(ConfigError, match=rf"^{config}: http_port: must be a whole number, not 'abc'$"):
+        load_settings({"PODQUOTE_CONFIG": str(config)})
+
+
+def test_variables_unlike_any_setting_are_left_alone():
+    assert load_settings({"PATH": "/usr/bin", "HOME": "/root", "TELEGRAF_HOST": "x"}) == Settings()
 
 
 def test_an_empty_seeds_setting_turns_seeding_off_and_unset_keeps_the_embedded_seeds():
