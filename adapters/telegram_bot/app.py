@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telegram import Chat, ChatMember, InlineQueryResultsButton, Message, Update, User
+from telegram import CallbackQuery, Chat, ChatMember, InlineQueryResultsButton, Message, Update, User
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
@@ -90,7 +90,7 @@ class TelegramHandlers:
             return
         chat = await self._chat_ref(message, command, context)
         reply = await self.commands.handle(message.text, chat)
-        await self._reply(message, reply, asker=message.from_user.id if message.from_user else None)
+        await self._reply(message, reply, asker=asker_of(message))
 
     def _for_me(self, command: Command, message: Message, context: Context) -> bool:
         """Commands to another bot are none of ours; unknown ones get an answer only in private, and the
@@ -142,7 +142,7 @@ class TelegramHandlers:
         await message.reply_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
 
     async def _render(self, reply: Reply, asker: int | None) -> Rendered:
-        """The reply as a message, with page buttons only the asker may press (none without an asker)."""
+        """The reply as a message, with page buttons for the asker alone (see _may_page; none without an asker)."""
         if asker is None:
             return render(reply)
         if isinstance(reply, QuoteReply) and reply.has_more:
@@ -182,11 +182,11 @@ class TelegramHandlers:
         if page is None or press.message is None:
             await press.answer(STALE)
             return
-        if page.asker != press.from_user.id:
-            await press.answer(NOT_YOURS)
-            return
         if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
             await press.answer(TOO_FAST)
+            return
+        if not await self._may_page(page, press, context):
+            await press.answer(NOT_YOURS)
             return
         reply = await self._page_reply(page)
         if reply is None:
@@ -195,6 +195,16 @@ class TelegramHandlers:
         # Edit first, answer after: if the edit fails, the error handler's apology is the one answer.
         await self._edit(update, await self._render(reply, page.asker))
         await press.answer()
+
+    async def _may_page(self, page: Page, press: CallbackQuery, context: Context) -> bool:
+        """The asker may; for a group or channel that spoke as itself, any administrator of this chat
+        (a button press always names the real person, so an anonymous administrator is one of them)."""
+        if page.asker == press.from_user.id:
+            return True
+        if page.asker > 0:  # a person asked: user ids are positive, chat ids of groups negative
+            return False
+        member = await context.bot.get_chat_member(press.message.chat.id, press.from_user.id)
+        return member.status in ADMINS
 
     async def _page_reply(self, page: Page) -> Reply | None:
         if page.kind == EPISODES:
@@ -279,9 +289,22 @@ async def _download(file_id: str, context: Context) -> bytes:
 
 
 def sender_key(update: Update) -> str:
-    """Whom flood control counts a request against: the person, or the chat when it posts as itself."""
-    sender = update.effective_user or update.effective_chat
-    return f"{'user' if update.effective_user else 'chat'}:{sender.id}" if sender else "unknown"
+    """Whom flood control counts a request against: the person, or the chat when someone speaks as a group
+    or channel (Telegram sends all of those from one shared user, so counting it would mix up every group)."""
+    message = update.message or update.channel_post
+    if message and message.sender_chat:
+        return f"chat:{message.sender_chat.id}"
+    if update.effective_user:
+        return f"user:{update.effective_user.id}"
+    return f"chat:{update.effective_chat.id}" if update.effective_chat else "unknown"
+
+
+def asker_of(message: Message) -> int | None:
+    """Whose reply the page buttons belong to: the person's id; for someone speaking as a group or channel,
+    that chat's (negative) id; None for a channel post, which gets no buttons."""
+    if message.from_user is None:
+        return None
+    return message.sender_chat.id if message.sender_chat else message.from_user.id
 
 
 def _nothing(reply: QuoteReply) -> str:

@@ -31,6 +31,8 @@ from tests.adapters.telegram_bot.updates import (
 )
 from tests.conftest import FIXTURES
 
+# Telegram's one stand-in sender for every group's anonymous administrators.
+ANONYMOUS = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 UK_MISSILES = "UK missiles ready to strike Russia. Putin warns US/UK"
 BIZARRE = "Bizarre negotiations and intel back channels"
 MANY = "gardening weather"  # what the garden episodes all talk about: several pages of quotes
@@ -167,8 +169,7 @@ async def test_other_group_members_are_politely_refused(chat, api, library, text
 
 
 async def test_an_anonymous_administrator_posting_as_the_group_may_subscribe(chat, api, library):
-    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
-    calls = await chat.send(said("/subscribe", GROUP, anonymous, sender_chat=GROUP))
+    calls = await chat.send(said("/subscribe", GROUP, ANONYMOUS, sender_chat=GROUP))
     assert not [c for c in calls if c.method == "getChatMember"]
     assert await library.storage.subscriptions("telegram", str(GROUP["id"]))
 
@@ -211,6 +212,16 @@ async def test_a_page_press_that_changes_nothing_is_ignored(chat, api, garden, c
     assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
     assert calls[1].get("text") is None
     assert "update failed" not in caplog.text
+
+
+async def test_a_groups_administrators_may_page_what_an_anonymous_administrator_asked(chat, api, garden):
+    first = await chat.reply_to(said(f"/quote {MANY}", GROUP, ANONYMOUS, sender_chat=GROUP))
+    sent = bot_message(first.result["message_id"], chat=GROUP)
+    refused = await chat.send(pressed(button(first, "▶"), sent, BEN))
+    assert [(c.method, c.get("text")) for c in refused][-1] == ("answerCallbackQuery", NOT_YOURS)
+    api.set_member(GROUP["id"], ANN["id"], "administrator")
+    edits = [c for c in await chat.send(pressed(button(first, "▶"), sent, ANN)) if c.method == "editMessageText"]
+    assert len(edits) == 1 and "Quotes 4–6 of" in edits[0]["text"]
 
 
 @pytest.mark.parametrize(
@@ -391,3 +402,11 @@ async def test_a_burst_is_answered_then_one_notice_then_silence_until_the_person
     assert "I find what was said" in (await chat.reply_to(said("/help", BEN_PRIVATE, BEN)))["text"]
     clock.advance(3)
     assert "I find what was said" in (await chat.reply_to(said("/help")))["text"]
+
+
+async def test_anonymous_administrators_of_different_groups_are_counted_apart(chat):
+    for _ in range(5):
+        await chat.reply_to(said("/help", GROUP, ANONYMOUS, sender_chat=GROUP))
+    assert (await chat.reply_to(said("/help", GROUP, ANONYMOUS, sender_chat=GROUP)))["text"] == TOO_FAST
+    other = await chat.reply_to(said("/help", FORUM, ANONYMOUS, sender_chat=FORUM))
+    assert "I find what was said" in other["text"]
