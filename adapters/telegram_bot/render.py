@@ -33,6 +33,7 @@ BUDGETS = (1000, 700, 480, 320, 200, 120, 60)
 MAX_URL = 512
 NOTHING = "Nothing matched. Check the spelling, or try fewer or different words."
 TOO_LONG = "These quotes are too long to show in a Telegram message."
+EPISODES_TOO_LONG = "These episode titles are too long to show in a Telegram message."
 INLINE_TITLE = 90
 # Pages stop here (a hundred pages of quotes): a deeper search would cost more than anyone reads.
 MAX_OFFSET = 300
@@ -108,7 +109,7 @@ def clip(text: str, highlights: Sequence[tuple[int, int]], limit: int) -> tuple[
 
 
 def _source(quote: Quote, budget: int) -> str:
-    title = link(shorten(quote.episode_title, min(budget, EPISODE_TITLE)), quote.url)
+    title = link(shorten(quote.episode_title, min(budget, EPISODE_TITLE)), quote.url, budget)
     speaker = escape(shorten(quote.speaker, budget)) if quote.speaker else None
     podcast = escape(shorten(quote.podcast, budget))
     return joined(title, podcast, day(quote.published), speaker, timestamp(quote.start_seconds))
@@ -119,21 +120,28 @@ def joined(*parts: str | None) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def link(text: str, url: str | None) -> str:
-    """Escaped text, linked when there is a URL of sensible length (so a quote deep-links its moment)."""
+def link(text: str, url: str | None, budget: int = MAX_URL) -> str:
+    """Escaped text, linked when there is a URL of sensible length (so a quote deep-links its moment).
+
+    The escaped URL counts against the piece's budget like any text: a link too long for it is left
+    out, so a page of long links gives up its links before its words.
+    """
     if not url or len(url) > MAX_URL or not url.startswith(("http://", "https://")):
         return escape(text)
-    return f'<a href="{html.escape(url, quote=True)}">{escape(text)}</a>'
+    href = html.escape(url, quote=True)
+    if len(href) > budget:
+        return escape(text)
+    return f'<a href="{href}">{escape(text)}</a>'
 
 
-def fit(build: Callable[[int], str]) -> str:
-    """The first rendering, from the most generous budget down, that fits in one message."""
+def fit(build: Callable[[int], str], too_long: str = TOO_LONG) -> str:
+    """The first rendering, from the most generous budget down, that fits in one message; else `too_long`."""
     for budget in BUDGETS:
         text = build(budget)
         if telegram_length(text) <= MESSAGE_LIMIT:
             return text
     log.warning("message too long even at the smallest budget length=%d", telegram_length(text))
-    return TOO_LONG
+    return too_long
 
 
 def pager(
@@ -154,7 +162,7 @@ def render_episodes(reply: EpisodesReply, page_data: PageData | None = None) -> 
     """A numbered list of episodes with their links and dates, and ◀ ▶ when there are more."""
     if not reply.episodes:
         return Rendered("There are no episodes yet.")
-    text = fit(lambda budget: _episodes_html(reply, budget))
+    text = fit(lambda budget: _episodes_html(reply, budget), EPISODES_TOO_LONG)
     keyboard = pager(reply.offset, len(reply.episodes), EPISODES_PER_PAGE, reply.has_more, page_data)
     return Rendered(text, keyboard)
 
@@ -168,7 +176,7 @@ def _episodes_html(reply: EpisodesReply, budget: int) -> str:
 
 def episode_html(episode: EpisodeInfo, budget: int = EPISODE_TITLE) -> str:
     """An episode's linked title, podcast and date."""
-    title = link(shorten(episode.title, min(budget, EPISODE_TITLE)), episode.url)
+    title = link(shorten(episode.title, min(budget, EPISODE_TITLE)), episode.url, budget)
     return joined(title, escape(shorten(episode.podcast, budget)), day(episode.published))
 
 
@@ -206,7 +214,9 @@ def inline_episodes(reply: EpisodesReply) -> list[InlineQueryResultArticle]:
             id=f"episode-{number}",
             title=shorten(episode.title, INLINE_TITLE),
             description=joined(episode.podcast, day(episode.published)),
-            input_message_content=_content(fit(lambda budget, e=episode: episode_html(e, budget))),
+            input_message_content=_content(
+                fit(lambda budget, e=episode: episode_html(e, budget), EPISODES_TOO_LONG)
+            ),
         )
         for number, episode in enumerate(reply.episodes)
     ]

@@ -298,6 +298,25 @@ async def test_hostile_transcript_and_title_are_escaped_and_fit_one_message(chat
     assert_balanced(html)
 
 
+async def test_episodes_with_long_links_are_all_listed_and_the_long_links_give_way(chat, library, tmp_path):
+    long_link = "https://podcasts.example/episode?" + "ref=feed&utm=x&" * 31  # 498 characters, 746 escaped
+    for number in range(1, 11):
+        path = tmp_path / f"long-{number}.txt"
+        path.write_text(f"Host: Episode {number} is about long links.\nGuest: Links can be long.\n", encoding="utf-8")
+        url = long_link if number % 5 else f"https://podcasts.example/{number}"
+        meta = Metadata(podcast="Links", title=f"Link {number}", published=date(2026, 1, number), urls=(url,))
+        await library.ingest([path], meta)
+    sent = await chat.reply_to(said("/episodes"))
+    html = sent["text"]
+    assert len(html.encode("utf-16-le")) // 2 <= 4096
+    assert [line.split(" · ")[0] for line in html.splitlines()[1:4]] == [
+        '1. <a href="https://podcasts.example/10">Link 10</a>', "2. Link 9", "3. Link 8",
+    ]
+    assert len(html.splitlines()) == 11
+    assert html.count("<a href=") == 2  # the short links are all kept
+    assert_balanced(html)
+
+
 async def test_hostile_query_is_escaped_when_echoed(chat):
     sent = await chat.reply_to(said('/quote "<b>&'))
     assert "<b>&" not in sent["text"]
