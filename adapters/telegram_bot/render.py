@@ -37,6 +37,9 @@ EPISODES_TOO_LONG = "These episode titles are too long to show in a Telegram mes
 INLINE_TITLE = 90
 # Pages stop here (a hundred pages of quotes): a deeper search would cost more than anyone reads.
 MAX_OFFSET = 300
+# Episode pages go as deep as the list does (has_more comes from the episode count, and a page costs one
+# cheap query); this bound only turns away forged button data.
+MAX_EPISODE_OFFSET = 100_000
 EPISODE_TITLE = 200
 
 PageData = Callable[[int], str]
@@ -145,15 +148,16 @@ def fit(build: Callable[[int], str], too_long: str = TOO_LONG) -> str:
 
 
 def pager(
-    offset: int, shown: int, per_page: int, has_more: bool, page_data: PageData | None
+    offset: int, shown: int, per_page: int, has_more: bool, page_data: PageData | None, deepest: int = MAX_OFFSET
 ) -> InlineKeyboardMarkup | None:
-    """◀ ▶ to the pages before and after this one; None when there are none, or no one may page."""
+    """◀ ▶ to the pages before and after this one (none starting past `deepest`); None when there are
+    none, or no one may page."""
     if page_data is None:
         return None
     buttons = []
     if offset > 0:
         buttons.append(InlineKeyboardButton("◀", callback_data=page_data(max(0, offset - per_page))))
-    if has_more and offset + shown <= MAX_OFFSET:
+    if has_more and offset + shown <= deepest:
         buttons.append(InlineKeyboardButton("▶", callback_data=page_data(offset + shown)))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
@@ -163,7 +167,9 @@ def render_episodes(reply: EpisodesReply, page_data: PageData | None = None) -> 
     if not reply.episodes:
         return Rendered("There are no episodes yet.")
     text = fit(lambda budget: _episodes_html(reply, budget), EPISODES_TOO_LONG)
-    keyboard = pager(reply.offset, len(reply.episodes), EPISODES_PER_PAGE, reply.has_more, page_data)
+    keyboard = pager(
+        reply.offset, len(reply.episodes), EPISODES_PER_PAGE, reply.has_more, page_data, MAX_EPISODE_OFFSET
+    )
     return Rendered(text, keyboard)
 
 

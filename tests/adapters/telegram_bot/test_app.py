@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -11,6 +11,7 @@ from adapters.telegram_bot.app import APOLOGY, CHATTER, NOT_YOURS, STALE, TOO_FA
 from adapters.telegram_bot.paging import Page, parse_page
 from bot.commands import NOT_ALLOWED, Commands
 from bot.ingest import Metadata
+from search.models import Episode
 from tests.adapters.telegram_bot.fake_bot_api import BOT_USER, not_modified
 from tests.adapters.telegram_bot.updates import (
     ANN,
@@ -135,6 +136,18 @@ async def test_episodes_page_with_buttons_that_edit_the_same_message(chat, garde
     assert "\n11. Garden 3 · Garden Hour · 3 Jan 2020\n" in edit["text"] and "13. Garden 1" in edit["text"]
     assert [label for label, _ in buttons(edit)] == ["◀"]
     assert parse_page(button(edit, "◀")) == Page("e1", 0, ANN["id"])
+
+
+async def test_episode_pages_go_on_past_the_deepest_page_of_quotes(chat, library):
+    day_one = date(2010, 1, 1)
+    listed = [Episode(f"listed-{n}", "Backlog", f"Backlog {n}", day_one + timedelta(days=n)) for n in range(320)]
+    await library.list_episodes(listed, "https://backlog.example/feed.xml")
+    page_31 = await chat.reply_to(said("/episodes 31"))
+    assert page_31["text"].splitlines()[1].startswith("301. ")
+    assert parse_page(button(page_31, "▶")) == Page("e1", 310, ANN["id"])
+    calls = await chat.send(pressed(button(page_31, "▶"), bot_message(page_31.result["message_id"])))
+    edit = next(c for c in calls if c.method == "editMessageText")
+    assert edit["text"].splitlines()[1].startswith("311. ")
 
 
 async def test_subscribe_subscriptions_and_unsubscribe_in_a_private_chat(chat, library):
