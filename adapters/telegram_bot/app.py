@@ -74,6 +74,7 @@ class TelegramHandlers:
         # Files are taken in private chats only: in a group, people share files with each other.
         files = filters.Document.ALL & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(files, self.on_document))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
         application.add_handler(CallbackQueryHandler(self.on_page))
         application.add_handler(InlineQueryHandler(self.on_inline))
         application.add_error_handler(self.on_error)
@@ -139,7 +140,18 @@ class TelegramHandlers:
         if reply is None:
             return
         rendered = await self._render(reply, asker)
-        await message.reply_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
+        try:
+            await message.reply_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
+        except ChatMigrated as moved:
+            await self._follow(message, moved.new_chat_id, rendered)
+
+    async def _follow(self, message: Message, new_chat_id: int, rendered: Rendered) -> None:
+        """The group became a supergroup since the command was sent: move it, and answer there (not as a
+        reply: the command's message id belongs to the old chat)."""
+        await self._move(str(message.chat.id), str(new_chat_id))
+        await message.get_bot().send_message(
+            new_chat_id, rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS
+        )
 
     async def _render(self, reply: Reply, asker: int | None) -> Rendered:
         """The reply as a message, with page buttons for the asker alone (see _may_page; none without an asker)."""
@@ -172,6 +184,21 @@ class TelegramHandlers:
             await context.bot.send_chat_action(message.chat.id, ChatAction.TYPING)  # a big file takes a while
             reply = await self.commands.ingest_upload(name, await _download(document.file_id, context), chat)
         await self._reply(message, reply, asker=None)
+
+    # Group upgrades
+
+    async def on_migrate(self, update: Update, context: Context) -> None:
+        """A group became a supergroup, with a new id: its subscriptions follow. Telegram says so in both
+        chats; whichever message comes second finds nothing left to move."""
+        message = update.effective_message
+        if message.migrate_to_chat_id:
+            await self._move(str(message.chat.id), str(message.migrate_to_chat_id))
+        else:
+            await self._move(str(message.migrate_from_chat_id), str(message.chat.id))
+
+    async def _move(self, old_chat_id: str, new_chat_id: str) -> None:
+        await self.storage.move_chat(PLATFORM, old_chat_id, new_chat_id)
+        log.info("telegram chat migrated old=%s new=%s", old_chat_id, new_chat_id)
 
     # Page buttons
 
@@ -261,8 +288,7 @@ class TelegramHandlers:
             removed = await self.storage.unsubscribe(PLATFORM, chat_id)
             log.info("telegram chat gone chat=%s unsubscribed=%d reason=%s", chat_id, removed, error.message)
         elif isinstance(error, ChatMigrated) and chat_id:
-            await self.storage.move_chat(PLATFORM, chat_id, str(error.new_chat_id))
-            log.info("telegram chat migrated old=%s new=%s", chat_id, error.new_chat_id)
+            await self._move(chat_id, str(error.new_chat_id))
         elif isinstance(error, RetryAfter):
             log.warning("telegram flood wait outlasted the retries: %s", error.message)
         else:

@@ -192,6 +192,25 @@ async def test_reading_subscriptions_needs_no_admin_check(chat, api):
     assert [c.method for c in calls] == ["sendMessage"]
 
 
+# A group that becomes a supergroup (it gets a new id)
+
+SUPERGROUP = {"id": -1009998887, "type": "supergroup", "title": "Listeners"}
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"message": message(None, GROUP, migrate_to_chat_id=SUPERGROUP["id"])},  # told in the old group
+        {"message": message(None, SUPERGROUP, migrate_from_chat_id=GROUP["id"])},  # and in the new one
+    ],
+    ids=["to", "from"],
+)
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions(chat, library, update):
+    await library.storage.subscribe("telegram", str(GROUP["id"]))
+    assert await chat.send(update) == []
+    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == [str(SUPERGROUP["id"])]
+
+
 # Paging
 
 
