@@ -159,6 +159,12 @@ async def test_subscribe_subscriptions_and_unsubscribe_in_a_private_chat(chat, l
     assert await library.storage.subscriptions("telegram") == []
 
 
+async def test_subscribing_to_a_feed_the_bot_doesnt_watch_is_refused(chat, library):
+    sent = await chat.reply_to(said("/subscribe <b>not a feed</b>"))
+    assert sent["text"].startswith("That isn't one of this bot's feeds") and "<b>" not in sent["text"]
+    assert await library.storage.subscriptions("telegram") == []
+
+
 # Admin checks in groups
 
 
