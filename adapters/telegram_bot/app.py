@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telegram import CallbackQuery, Chat, ChatMember, InlineQueryResultsButton, Message, Update, User
+from telegram import CallbackQuery, Chat, ChatMember, InlineQuery, InlineQueryResultsButton, Message, Update, User
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
@@ -44,9 +44,12 @@ STALE = "These buttons have expired. Send the command again."
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 CHATTER = "Send /quote and a few words you remember, for example /quote {example}. /help tells more."
 INLINE_HINT = "How to search"
+INLINE_TOO_FAST = "Going a bit fast: wait a few seconds"
 # Telegram may show the same inline results again for a while without asking; quotes don't change often.
 INLINE_CACHE = 300
 INLINE_EMPTY_CACHE = 60
+# Past the flood limit: about the time it takes to earn the next request back.
+INLINE_FLOOD_CACHE = 3
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -253,13 +256,23 @@ class TelegramHandlers:
     async def on_inline(self, update: Update, context: Context) -> None:
         """`@bot words` in any chat: quotes to pick, paged by offset; with no words, the newest episodes."""
         inline = update.inline_query
-        words = inline.query.strip()
         self.commands.metrics.inline_queries.inc(platform=PLATFORM)
-        if not words:
-            results = inline_episodes(await self.commands.latest())
+        if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
+            await self._inline_too_fast(inline)
+        elif inline.query.strip():
+            await self._inline_quotes(inline, inline.query.strip())
+        else:
             hint = InlineQueryResultsButton(INLINE_HINT, start_parameter="help")
+            results = inline_episodes(await self.commands.latest())
             await inline.answer(results, cache_time=INLINE_EMPTY_CACHE, button=hint)
-            return
+
+    async def _inline_too_fast(self, inline: InlineQuery) -> None:
+        """No results, and why on the button above them; briefly and for this person only (an answer
+        cached for everyone would reach others typing the same words)."""
+        hint = InlineQueryResultsButton(INLINE_TOO_FAST, start_parameter="help")
+        await inline.answer([], cache_time=INLINE_FLOOD_CACHE, is_personal=True, button=hint)
+
+    async def _inline_quotes(self, inline: InlineQuery, words: str) -> None:
         offset = int(inline.offset) if inline.offset.isdigit() else 0
         if offset > MAX_OFFSET:  # only a tampered client asks for so deep a page: it gets nothing
             await inline.answer([], cache_time=INLINE_CACHE)

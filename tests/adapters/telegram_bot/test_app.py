@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from adapters.telegram_bot.app import APOLOGY, CHATTER, NOT_YOURS, STALE, TOO_FAST
+from adapters.telegram_bot.app import APOLOGY, CHATTER, INLINE_FLOOD_CACHE, NOT_YOURS, STALE, TOO_FAST
 from adapters.telegram_bot.paging import Page, parse_page
 from bot.commands import NOT_ALLOWED, Commands
 from bot.ingest import Metadata
@@ -467,3 +467,16 @@ async def test_anonymous_administrators_of_different_groups_are_counted_apart(ch
     assert (await chat.reply_to(said("/help", GROUP, ANONYMOUS, sender_chat=GROUP)))["text"] == TOO_FAST
     other = await chat.reply_to(said("/help", FORUM, ANONYMOUS, sender_chat=FORUM))
     assert "I find what was said" in other["text"]
+
+
+async def test_inline_queries_count_too_and_past_the_limit_get_an_empty_answer(chat, clock):
+    for _ in range(5):
+        assert (await chat.send(inline("storm")))[0]["results"]
+    flooded = await chat.send(inline("storm"))
+    assert [(c.method, c["results"]) for c in flooded] == [("answerInlineQuery", [])]
+    # Only for this person, and briefly: others typing the same words still get the quotes.
+    assert int(flooded[0]["cache_time"]) == INLINE_FLOOD_CACHE <= 5 and flooded[0]["is_personal"] == "true"
+    assert flooded[0]["button"]["text"].startswith("Going a bit fast")
+    assert (await chat.send(inline("storm", user=BEN)))[0]["results"]
+    clock.advance(3)
+    assert (await chat.send(inline("storm")))[0]["results"]
