@@ -185,12 +185,14 @@ class Commands:
         episodes = await self.library.episodes(LATEST_COUNT)
         return EpisodesReply("Latest episodes", tuple(episodes), len(episodes))
 
-    async def episodes(self, args: str = "", offset: int | None = None) -> EpisodesReply:
+    async def episodes(self, args: str = "", offset: int | None = None) -> EpisodesReply | TextReply:
         """Every episode, newest first, a page at a time (`/episodes 2` is the second page)."""
         if offset is None:
             page = int(args) if args.strip().isdigit() else 1
             offset = (max(page, 1) - 1) * EPISODES_PER_PAGE
         total = await self.library.storage.count_episodes()
+        if offset >= total > 0:
+            return _past_the_end(offset, total)
         episodes = await self.library.episodes(EPISODES_PER_PAGE, offset)
         more = offset + len(episodes) < total
         return EpisodesReply("Episodes", tuple(episodes), total, offset, more)
@@ -326,6 +328,14 @@ def _metadata_of(episode: EpisodeInfo) -> Metadata:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _past_the_end(offset: int, total: int) -> TextReply:
+    """A page of episodes past the last one: how far the list goes (an empty page would read as no episodes)."""
+    pages = -(-total // EPISODES_PER_PAGE)
+    page = offset // EPISODES_PER_PAGE + 1
+    fill = "fills" if total == 1 else "fill"
+    return TextReply(f"There is no page {page}: the {_count(total, 'episode')} {fill} {_count(pages, 'page')}.")
 
 
 def _deliveries_line(counts: dict[str, int]) -> str:

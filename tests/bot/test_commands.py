@@ -94,9 +94,11 @@ async def test_latest_lists_newest_first(commands):
     assert [e.id for e in reply.episodes] == [DECEMBER_2025, SEPTEMBER_2024]
 
 
-async def test_episodes_page_beyond_the_end_is_empty(commands):
-    reply = await commands.handle("/episodes 2")
-    assert reply.offset == EPISODES_PER_PAGE and reply.episodes == () and not reply.has_more
+@pytest.mark.parametrize("text, page", [("/episodes 2", 2), ("/episodes 99", 99)])
+async def test_a_page_of_episodes_past_the_end_says_how_many_pages_there_are(commands, text, page):
+    assert await commands.handle(text) == TextReply(f"There is no page {page}: the 2 episodes fill 1 page.")
+    # A page button pointing past the end (the list shrank meanwhile) gets the same answer.
+    assert (await commands.episodes(offset=EPISODES_PER_PAGE)).text == "There is no page 2: the 2 episodes fill 1 page."
 
 
 async def test_help_gives_an_example_that_finds_something(commands, library):

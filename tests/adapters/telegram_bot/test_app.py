@@ -150,6 +150,12 @@ async def test_episode_pages_go_on_past_the_deepest_page_of_quotes(chat, library
     assert edit["text"].splitlines()[1].startswith("311. ")
 
 
+async def test_a_page_of_episodes_past_the_end_says_how_many_pages_there_are(chat, garden):
+    sent = await chat.reply_to(said("/episodes 99"))
+    assert sent["text"] == "There is no page 99: the 13 episodes fill 2 pages."
+    assert "reply_markup" not in sent.params
+
+
 async def test_subscribe_subscriptions_and_unsubscribe_in_a_private_chat(chat, library):
     assert "Subscribed" in (await chat.reply_to(said("/subscribe")))["text"]
     subscriptions = await library.storage.subscriptions("telegram")
