@@ -7,7 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from adapters.telegram_bot.app import APOLOGY, CHATTER, INLINE_FLOOD_CACHE, NOT_YOURS, STALE, TOO_FAST
+from adapters.telegram_bot.app import (
+    APOLOGY, CHATTER, INLINE_EMPTY_CACHE, INLINE_FLOOD_CACHE, NOT_YOURS, STALE, TOO_FAST,
+)
 from adapters.telegram_bot.paging import Page, parse_page
 from bot.commands import NOT_ALLOWED, Commands
 from bot.ingest import Metadata
@@ -21,6 +23,7 @@ from tests.adapters.telegram_bot.updates import (
     FORUM,
     GROUP,
     PRIVATE,
+    SUPERGROUP,
     bot_message,
     edited,
     in_topic,
@@ -174,20 +177,22 @@ async def test_subscribing_to_a_feed_the_bot_doesnt_watch_is_refused(chat, libra
 # Admin checks in groups
 
 
+@pytest.mark.parametrize("group", [GROUP, SUPERGROUP], ids=["group", "supergroup"])
 @pytest.mark.parametrize("status", ["administrator", "creator"])
-async def test_group_administrators_may_subscribe(chat, api, library, status):
-    api.set_member(GROUP["id"], ANN["id"], status)
-    calls = await chat.send(said("/subscribe", GROUP))
+async def test_group_administrators_may_subscribe(chat, api, library, status, group):
+    api.set_member(group["id"], ANN["id"], status)
+    calls = await chat.send(said("/subscribe", group))
     asked = next(c for c in calls if c.method == "getChatMember")
-    assert (asked["chat_id"], asked["user_id"]) == (str(GROUP["id"]), str(ANN["id"]))
+    assert (asked["chat_id"], asked["user_id"]) == (str(group["id"]), str(ANN["id"]))
     assert "Subscribed" in next(c for c in calls if c.method == "sendMessage")["text"]
-    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == [str(GROUP["id"])]
+    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == [str(group["id"])]
 
 
+@pytest.mark.parametrize("group", [GROUP, SUPERGROUP], ids=["group", "supergroup"])
 @pytest.mark.parametrize("text", ["/subscribe", "/unsubscribe"])
-async def test_other_group_members_are_politely_refused(chat, api, library, text):
-    await library.storage.subscribe("telegram", str(GROUP["id"]))
-    sent = await chat.reply_to(said(text, GROUP, BEN))
+async def test_other_group_members_are_politely_refused(chat, api, library, text, group):
+    await library.storage.subscribe("telegram", str(group["id"]))
+    sent = await chat.reply_to(said(text, group, BEN))
     assert sent["text"] == NOT_ALLOWED
     assert sent["reply_parameters"]["message_id"] > 0  # in a group, the answer quotes the command
     assert len(await library.storage.subscriptions("telegram")) == 1
@@ -205,8 +210,6 @@ async def test_reading_subscriptions_needs_no_admin_check(chat, api):
 
 
 # A group that becomes a supergroup (it gets a new id)
-
-SUPERGROUP = {"id": -1009998887, "type": "supergroup", "title": "Listeners"}
 
 
 @pytest.mark.parametrize(
@@ -243,10 +246,20 @@ async def test_only_the_asker_may_page_and_the_page_is_edited_in_place(chat, gar
     edit = next(c for c in calls if c.method == "editMessageText")
     assert (edit["chat_id"], edit["message_id"]) == (str(PRIVATE["id"]), str(sent["message_id"]))
     assert "Quotes 4–6 of" in edit["text"] and edit["parse_mode"] == "HTML"
+    assert edit["link_preview_options"] == {"is_disabled": True}  # the first quote's link would bury the page
     assert edit["text"] != first["text"]
     assert [label for label, _ in buttons(edit)][0] == "◀"
     assert parse_page(button(edit, "◀")).offset == 0
     assert [c.method for c in calls][-1] == "answerCallbackQuery"
+
+
+async def test_page_presses_count_towards_flood_control(chat, garden):
+    first = await chat.reply_to(said(f"/quote {MANY}"))
+    forward = pressed(button(first, "▶"), bot_message(first.result["message_id"]))
+    for _ in range(4):  # with the /quote, the five of a burst
+        assert [c.method for c in await chat.send(forward)] == ["editMessageText", "answerCallbackQuery"]
+    refused = await chat.send(forward)
+    assert [(c.method, c.get("text")) for c in refused] == [("answerCallbackQuery", TOO_FAST)]
 
 
 async def test_a_page_press_that_changes_nothing_is_ignored(chat, api, garden, caplog):
@@ -309,6 +322,7 @@ async def test_empty_inline_query_offers_the_newest_episodes_and_a_hint(chat):
     answer = (await chat.send(inline("  ")))[0]
     assert [r["title"] for r in answer["results"]] == [BIZARRE, UK_MISSILES]
     assert answer["button"]["start_parameter"] == "help"
+    assert int(answer["cache_time"]) == INLINE_EMPTY_CACHE  # new episodes show up within a minute
 
 
 async def test_inline_query_that_matches_nothing_says_so_on_its_button(chat):
