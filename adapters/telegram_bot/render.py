@@ -41,6 +41,9 @@ MAX_OFFSET = 300
 # cheap query); this bound only turns away forged button data.
 MAX_EPISODE_OFFSET = 100_000
 EPISODE_TITLE = 200
+# A notice shows this much of the feed's description of the episode: a taste, not the show notes.
+DESCRIPTION_SHOWN = 300
+NOTICE_TOO_LONG = "A new episode is out: /latest shows it."
 
 PageData = Callable[[int], str]
 """The callback data of the button that shows the page starting at an offset."""
@@ -187,14 +190,27 @@ def episode_html(episode: EpisodeInfo, budget: int = EPISODE_TITLE) -> str:
 
 
 def notice_html(notice: EpisodeNotice) -> str:
-    """A new-episode notice, with a search to try when its transcript is searchable."""
+    """A new-episode notice: the episode, a few words about it, and a search to try once it is searchable."""
+    return fit(lambda budget: _notice_html(notice, budget), NOTICE_TOO_LONG)
+
+
+def _notice_html(notice: EpisodeNotice, budget: int) -> str:
     when = day(notice.published)
-    title = link(shorten(notice.title, EPISODE_TITLE), notice.url) + (f" · {when}" if when else "")
-    lines = [f"New episode of <b>{escape(shorten(notice.podcast, EPISODE_TITLE))}</b>: {title}"]
-    if notice.searchable:
-        example = escape(shorten(notice.example_query, 100)) if notice.example_query else "a few words"
-        lines.append(f"Find what was said in it: /quote {example}")
+    title = link(shorten(notice.title, min(budget, EPISODE_TITLE)), notice.url, budget)
+    podcast = escape(shorten(notice.podcast, min(budget, EPISODE_TITLE)))
+    lines = [f"New episode of <b>{podcast}</b>: {title}" + (f" · {when}" if when else "")]
+    if notice.description:
+        lines.append(escape(shorten(notice.description, min(budget, DESCRIPTION_SHOWN))))
+    lines.append(_search_hint(notice))
     return "\n".join(lines)
+
+
+def _search_hint(notice: EpisodeNotice) -> str:
+    """A search to try; or, while the transcript is still to come, that it is."""
+    if not notice.searchable:
+        return "Its transcript isn't searchable yet."
+    example = escape(shorten(notice.example_query, 100)) if notice.example_query else "a few words"
+    return f"Find what was said in it: /quote {example}"
 
 
 # Inline mode: results people pick from while typing `@bot words` in any chat.
