@@ -111,11 +111,32 @@ class Commands:
         """Subscribe the chat to new-episode notices (of every feed; or of the feed named)."""
         if not chat.can_manage:
             return TextReply(NOT_ALLOWED)
-        feed = args.strip() or ALL_FEEDS
-        added = await self.library.storage.subscribe(chat.platform, chat.chat_id, feed)
+        name = args.strip()
+        feed = await FeedStore(self.library.storage).get(name) if name else None
+        if name and feed is None:
+            return await self._unknown_feed()
+        # Stored by the address the feed was added by: where it lives now may change again.
+        added = await self.library.storage.subscribe(chat.platform, chat.chat_id, feed.url if feed else ALL_FEEDS)
         if not added:
             return TextReply("This chat is already subscribed. /unsubscribe stops the notices.")
-        return TextReply("Subscribed: this chat will get a message when a new episode comes out.")
+        of = f" of {feed.title or feed.url}" if feed else ""
+        return TextReply(f"Subscribed: this chat will get a message when a new episode{of} comes out.")
+
+    async def _unknown_feed(self) -> TextReply:
+        """Refuse a feed the bot doesn't watch, listing those it does (no public command shows them)."""
+        feeds = [health.feed for health in await FeedStore(self.library.storage).health()]
+        if not feeds:
+            return TextReply(
+                "That isn't one of this bot's feeds (it watches no feeds)."
+                " Send /subscribe alone to hear of every new episode."
+            )
+        lines = [
+            "That isn't one of this bot's feeds. Send /subscribe alone for all of them, or /subscribe and one of:"
+        ]
+        lines += [f"- {feed.title}: {feed.url}" if feed.title else f"- {feed.url}" for feed in feeds[:FEEDS_LISTED]]
+        if len(feeds) > FEEDS_LISTED:
+            lines.append(f"…and {len(feeds) - FEEDS_LISTED} more.")
+        return TextReply("\n".join(lines))
 
     async def unsubscribe(self, args: str, chat: ChatRef) -> TextReply:
         """Stop the chat's notices (of every feed; or of the feed named)."""
@@ -164,12 +185,14 @@ class Commands:
         episodes = await self.library.episodes(LATEST_COUNT)
         return EpisodesReply("Latest episodes", tuple(episodes), len(episodes))
 
-    async def episodes(self, args: str = "", offset: int | None = None) -> EpisodesReply:
+    async def episodes(self, args: str = "", offset: int | None = None) -> EpisodesReply | TextReply:
         """Every episode, newest first, a page at a time (`/episodes 2` is the second page)."""
         if offset is None:
             page = int(args) if args.strip().isdigit() else 1
             offset = (max(page, 1) - 1) * EPISODES_PER_PAGE
         total = await self.library.storage.count_episodes()
+        if offset >= total > 0:
+            return _past_the_end(offset, total)
         episodes = await self.library.episodes(EPISODES_PER_PAGE, offset)
         more = offset + len(episodes) < total
         return EpisodesReply("Episodes", tuple(episodes), total, offset, more)
@@ -305,6 +328,14 @@ def _metadata_of(episode: EpisodeInfo) -> Metadata:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _past_the_end(offset: int, total: int) -> TextReply:
+    """A page of episodes past the last one: how far the list goes (an empty page would read as no episodes)."""
+    pages = -(-total // EPISODES_PER_PAGE)
+    page = offset // EPISODES_PER_PAGE + 1
+    fill = "fills" if total == 1 else "fill"
+    return TextReply(f"There is no page {page}: the {_count(total, 'episode')} {fill} {_count(pages, 'page')}.")
 
 
 def _deliveries_line(counts: dict[str, int]) -> str:

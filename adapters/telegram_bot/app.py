@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from telegram import Chat, ChatMember, InlineQueryResultsButton, Message, Update, User
+from telegram import CallbackQuery, Chat, ChatMember, InlineQuery, InlineQueryResultsButton, Message, Update, User
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
@@ -44,9 +44,12 @@ STALE = "These buttons have expired. Send the command again."
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 CHATTER = "Send /quote and a few words you remember, for example /quote {example}. /help tells more."
 INLINE_HINT = "How to search"
+INLINE_TOO_FAST = "Going a bit fast: wait a few seconds"
 # Telegram may show the same inline results again for a while without asking; quotes don't change often.
 INLINE_CACHE = 300
 INLINE_EMPTY_CACHE = 60
+# Past the flood limit: about the time it takes to earn the next request back.
+INLINE_FLOOD_CACHE = 3
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -74,6 +77,7 @@ class TelegramHandlers:
         # Files are taken in private chats only: in a group, people share files with each other.
         files = filters.Document.ALL & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
         application.add_handler(MessageHandler(files, self.on_document))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
         application.add_handler(CallbackQueryHandler(self.on_page))
         application.add_handler(InlineQueryHandler(self.on_inline))
         application.add_error_handler(self.on_error)
@@ -90,7 +94,7 @@ class TelegramHandlers:
             return
         chat = await self._chat_ref(message, command, context)
         reply = await self.commands.handle(message.text, chat)
-        await self._reply(message, reply, asker=message.from_user.id if message.from_user else None)
+        await self._reply(message, reply, asker=asker_of(message))
 
     def _for_me(self, command: Command, message: Message, context: Context) -> bool:
         """Commands to another bot are none of ours; unknown ones get an answer only in private, and the
@@ -139,10 +143,21 @@ class TelegramHandlers:
         if reply is None:
             return
         rendered = await self._render(reply, asker)
-        await message.reply_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
+        try:
+            await message.reply_text(rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS)
+        except ChatMigrated as moved:
+            await self._follow(message, moved.new_chat_id, rendered)
+
+    async def _follow(self, message: Message, new_chat_id: int, rendered: Rendered) -> None:
+        """The group became a supergroup since the command was sent: move it, and answer there (not as a
+        reply: the command's message id belongs to the old chat)."""
+        await self._move(str(message.chat.id), str(new_chat_id))
+        await message.get_bot().send_message(
+            new_chat_id, rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS
+        )
 
     async def _render(self, reply: Reply, asker: int | None) -> Rendered:
-        """The reply as a message, with page buttons only the asker may press (none without an asker)."""
+        """The reply as a message, with page buttons for the asker alone (see _may_page; none without an asker)."""
         if asker is None:
             return render(reply)
         if isinstance(reply, QuoteReply) and reply.has_more:
@@ -173,6 +188,21 @@ class TelegramHandlers:
             reply = await self.commands.ingest_upload(name, await _download(document.file_id, context), chat)
         await self._reply(message, reply, asker=None)
 
+    # Group upgrades
+
+    async def on_migrate(self, update: Update, context: Context) -> None:
+        """A group became a supergroup, with a new id: its subscriptions follow. Telegram says so in both
+        chats; whichever message comes second finds nothing left to move."""
+        message = update.effective_message
+        if message.migrate_to_chat_id:
+            await self._move(str(message.chat.id), str(message.migrate_to_chat_id))
+        else:
+            await self._move(str(message.migrate_from_chat_id), str(message.chat.id))
+
+    async def _move(self, old_chat_id: str, new_chat_id: str) -> None:
+        await self.storage.move_chat(PLATFORM, old_chat_id, new_chat_id)
+        log.info("telegram chat migrated old=%s new=%s", old_chat_id, new_chat_id)
+
     # Page buttons
 
     async def on_page(self, update: Update, context: Context) -> None:
@@ -182,11 +212,11 @@ class TelegramHandlers:
         if page is None or press.message is None:
             await press.answer(STALE)
             return
-        if page.asker != press.from_user.id:
-            await press.answer(NOT_YOURS)
-            return
         if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
             await press.answer(TOO_FAST)
+            return
+        if not await self._may_page(page, press, context):
+            await press.answer(NOT_YOURS)
             return
         reply = await self._page_reply(page)
         if reply is None:
@@ -195,6 +225,16 @@ class TelegramHandlers:
         # Edit first, answer after: if the edit fails, the error handler's apology is the one answer.
         await self._edit(update, await self._render(reply, page.asker))
         await press.answer()
+
+    async def _may_page(self, page: Page, press: CallbackQuery, context: Context) -> bool:
+        """The asker may; for a group or channel that spoke as itself, any administrator of this chat
+        (a button press always names the real person, so an anonymous administrator is one of them)."""
+        if page.asker == press.from_user.id:
+            return True
+        if page.asker > 0:  # a person asked: user ids are positive, chat ids of groups negative
+            return False
+        member = await context.bot.get_chat_member(press.message.chat.id, press.from_user.id)
+        return member.status in ADMINS
 
     async def _page_reply(self, page: Page) -> Reply | None:
         if page.kind == EPISODES:
@@ -216,13 +256,23 @@ class TelegramHandlers:
     async def on_inline(self, update: Update, context: Context) -> None:
         """`@bot words` in any chat: quotes to pick, paged by offset; with no words, the newest episodes."""
         inline = update.inline_query
-        words = inline.query.strip()
         self.commands.metrics.inline_queries.inc(platform=PLATFORM)
-        if not words:
-            results = inline_episodes(await self.commands.latest())
+        if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
+            await self._inline_too_fast(inline)
+        elif inline.query.strip():
+            await self._inline_quotes(inline, inline.query.strip())
+        else:
             hint = InlineQueryResultsButton(INLINE_HINT, start_parameter="help")
+            results = inline_episodes(await self.commands.latest())
             await inline.answer(results, cache_time=INLINE_EMPTY_CACHE, button=hint)
-            return
+
+    async def _inline_too_fast(self, inline: InlineQuery) -> None:
+        """No results, and why on the button above them; briefly and for this person only (an answer
+        cached for everyone would reach others typing the same words)."""
+        hint = InlineQueryResultsButton(INLINE_TOO_FAST, start_parameter="help")
+        await inline.answer([], cache_time=INLINE_FLOOD_CACHE, is_personal=True, button=hint)
+
+    async def _inline_quotes(self, inline: InlineQuery, words: str) -> None:
         offset = int(inline.offset) if inline.offset.isdigit() else 0
         if offset > MAX_OFFSET:  # only a tampered client asks for so deep a page: it gets nothing
             await inline.answer([], cache_time=INLINE_CACHE)
@@ -251,8 +301,7 @@ class TelegramHandlers:
             removed = await self.storage.unsubscribe(PLATFORM, chat_id)
             log.info("telegram chat gone chat=%s unsubscribed=%d reason=%s", chat_id, removed, error.message)
         elif isinstance(error, ChatMigrated) and chat_id:
-            await self.storage.move_chat(PLATFORM, chat_id, str(error.new_chat_id))
-            log.info("telegram chat migrated old=%s new=%s", chat_id, error.new_chat_id)
+            await self._move(chat_id, str(error.new_chat_id))
         elif isinstance(error, RetryAfter):
             log.warning("telegram flood wait outlasted the retries: %s", error.message)
         else:
@@ -279,9 +328,22 @@ async def _download(file_id: str, context: Context) -> bytes:
 
 
 def sender_key(update: Update) -> str:
-    """Whom flood control counts a request against: the person, or the chat when it posts as itself."""
-    sender = update.effective_user or update.effective_chat
-    return f"{'user' if update.effective_user else 'chat'}:{sender.id}" if sender else "unknown"
+    """Whom flood control counts a request against: the person, or the chat when someone speaks as a group
+    or channel (Telegram sends all of those from one shared user, so counting it would mix up every group)."""
+    message = update.message or update.channel_post
+    if message and message.sender_chat:
+        return f"chat:{message.sender_chat.id}"
+    if update.effective_user:
+        return f"user:{update.effective_user.id}"
+    return f"chat:{update.effective_chat.id}" if update.effective_chat else "unknown"
+
+
+def asker_of(message: Message) -> int | None:
+    """Whose reply the page buttons belong to: the person's id; for someone speaking as a group or channel,
+    that chat's (negative) id; None for a channel post, which gets no buttons."""
+    if message.from_user is None:
+        return None
+    return message.sender_chat.id if message.sender_chat else message.from_user.id
 
 
 def _nothing(reply: QuoteReply) -> str:

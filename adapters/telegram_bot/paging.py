@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from adapters.telegram_bot.render import MAX_OFFSET
+from adapters.telegram_bot.render import MAX_EPISODE_OFFSET, MAX_OFFSET
 from bot.storage import Storage
 
 QUOTES = "q1"
@@ -20,6 +20,8 @@ EPISODES = "e1"
 _DATA = re.compile(
     r"^(?P<kind>q1|e1):(?P<offset>\d{1,6}):(?P<asker>-?\d{1,20})(?::(?P<key>[A-Za-z0-9_-]{1,16}))?$"
 )
+# How deep each kind of list may be paged.
+DEEPEST = {QUOTES: MAX_OFFSET, EPISODES: MAX_EPISODE_OFFSET}
 _STATE_PREFIX = "telegram.query."
 KEY_LENGTH = 12
 
@@ -42,7 +44,9 @@ class Page:
 def parse_page(data: str | None) -> Page | None:
     """The page a button asks for; None for data of another version or shape."""
     match = _DATA.match(data or "")
-    if not match or (match["kind"] == QUOTES) != bool(match["key"]) or int(match["offset"]) > MAX_OFFSET:
+    if not match or (match["kind"] == QUOTES) != bool(match["key"]):
+        return None
+    if int(match["offset"]) > DEEPEST[match["kind"]]:
         return None
     return Page(match["kind"], int(match["offset"]), int(match["asker"]), match["key"])
 

@@ -33,10 +33,17 @@ BUDGETS = (1000, 700, 480, 320, 200, 120, 60)
 MAX_URL = 512
 NOTHING = "Nothing matched. Check the spelling, or try fewer or different words."
 TOO_LONG = "These quotes are too long to show in a Telegram message."
+EPISODES_TOO_LONG = "These episode titles are too long to show in a Telegram message."
 INLINE_TITLE = 90
 # Pages stop here (a hundred pages of quotes): a deeper search would cost more than anyone reads.
 MAX_OFFSET = 300
+# Episode pages go as deep as the list does (has_more comes from the episode count, and a page costs one
+# cheap query); this bound only turns away forged button data.
+MAX_EPISODE_OFFSET = 100_000
 EPISODE_TITLE = 200
+# A notice shows this much of the feed's description of the episode: a taste, not the show notes.
+DESCRIPTION_SHOWN = 300
+NOTICE_TOO_LONG = "A new episode is out: /latest shows it."
 
 PageData = Callable[[int], str]
 """The callback data of the button that shows the page starting at an offset."""
@@ -108,7 +115,7 @@ def clip(text: str, highlights: Sequence[tuple[int, int]], limit: int) -> tuple[
 
 
 def _source(quote: Quote, budget: int) -> str:
-    title = link(shorten(quote.episode_title, min(budget, EPISODE_TITLE)), quote.url)
+    title = link(shorten(quote.episode_title, min(budget, EPISODE_TITLE)), quote.url, budget)
     speaker = escape(shorten(quote.speaker, budget)) if quote.speaker else None
     podcast = escape(shorten(quote.podcast, budget))
     return joined(title, podcast, day(quote.published), speaker, timestamp(quote.start_seconds))
@@ -119,33 +126,41 @@ def joined(*parts: str | None) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def link(text: str, url: str | None) -> str:
-    """Escaped text, linked when there is a URL of sensible length (so a quote deep-links its moment)."""
+def link(text: str, url: str | None, budget: int = MAX_URL) -> str:
+    """Escaped text, linked when there is a URL of sensible length (so a quote deep-links its moment).
+
+    The escaped URL counts against the piece's budget like any text: a link too long for it is left
+    out, so a page of long links gives up its links before its words.
+    """
     if not url or len(url) > MAX_URL or not url.startswith(("http://", "https://")):
         return escape(text)
-    return f'<a href="{html.escape(url, quote=True)}">{escape(text)}</a>'
+    href = html.escape(url, quote=True)
+    if len(href) > budget:
+        return escape(text)
+    return f'<a href="{href}">{escape(text)}</a>'
 
 
-def fit(build: Callable[[int], str]) -> str:
-    """The first rendering, from the most generous budget down, that fits in one message."""
+def fit(build: Callable[[int], str], too_long: str = TOO_LONG) -> str:
+    """The first rendering, from the most generous budget down, that fits in one message; else `too_long`."""
     for budget in BUDGETS:
         text = build(budget)
         if telegram_length(text) <= MESSAGE_LIMIT:
             return text
     log.warning("message too long even at the smallest budget length=%d", telegram_length(text))
-    return TOO_LONG
+    return too_long
 
 
 def pager(
-    offset: int, shown: int, per_page: int, has_more: bool, page_data: PageData | None
+    offset: int, shown: int, per_page: int, has_more: bool, page_data: PageData | None, deepest: int = MAX_OFFSET
 ) -> InlineKeyboardMarkup | None:
-    """◀ ▶ to the pages before and after this one; None when there are none, or no one may page."""
+    """◀ ▶ to the pages before and after this one (none starting past `deepest`); None when there are
+    none, or no one may page."""
     if page_data is None:
         return None
     buttons = []
     if offset > 0:
         buttons.append(InlineKeyboardButton("◀", callback_data=page_data(max(0, offset - per_page))))
-    if has_more and offset + shown <= MAX_OFFSET:
+    if has_more and offset + shown <= deepest:
         buttons.append(InlineKeyboardButton("▶", callback_data=page_data(offset + shown)))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
@@ -154,8 +169,10 @@ def render_episodes(reply: EpisodesReply, page_data: PageData | None = None) -> 
     """A numbered list of episodes with their links and dates, and ◀ ▶ when there are more."""
     if not reply.episodes:
         return Rendered("There are no episodes yet.")
-    text = fit(lambda budget: _episodes_html(reply, budget))
-    keyboard = pager(reply.offset, len(reply.episodes), EPISODES_PER_PAGE, reply.has_more, page_data)
+    text = fit(lambda budget: _episodes_html(reply, budget), EPISODES_TOO_LONG)
+    keyboard = pager(
+        reply.offset, len(reply.episodes), EPISODES_PER_PAGE, reply.has_more, page_data, MAX_EPISODE_OFFSET
+    )
     return Rendered(text, keyboard)
 
 
@@ -168,19 +185,32 @@ def _episodes_html(reply: EpisodesReply, budget: int) -> str:
 
 def episode_html(episode: EpisodeInfo, budget: int = EPISODE_TITLE) -> str:
     """An episode's linked title, podcast and date."""
-    title = link(shorten(episode.title, min(budget, EPISODE_TITLE)), episode.url)
+    title = link(shorten(episode.title, min(budget, EPISODE_TITLE)), episode.url, budget)
     return joined(title, escape(shorten(episode.podcast, budget)), day(episode.published))
 
 
 def notice_html(notice: EpisodeNotice) -> str:
-    """A new-episode notice, with a search to try when its transcript is searchable."""
+    """A new-episode notice: the episode, a few words about it, and a search to try once it is searchable."""
+    return fit(lambda budget: _notice_html(notice, budget), NOTICE_TOO_LONG)
+
+
+def _notice_html(notice: EpisodeNotice, budget: int) -> str:
     when = day(notice.published)
-    title = link(shorten(notice.title, EPISODE_TITLE), notice.url) + (f" · {when}" if when else "")
-    lines = [f"New episode of <b>{escape(shorten(notice.podcast, EPISODE_TITLE))}</b>: {title}"]
-    if notice.searchable:
-        example = escape(shorten(notice.example_query, 100)) if notice.example_query else "a few words"
-        lines.append(f"Find what was said in it: /quote {example}")
+    title = link(shorten(notice.title, min(budget, EPISODE_TITLE)), notice.url, budget)
+    podcast = escape(shorten(notice.podcast, min(budget, EPISODE_TITLE)))
+    lines = [f"New episode of <b>{podcast}</b>: {title}" + (f" · {when}" if when else "")]
+    if notice.description:
+        lines.append(escape(shorten(notice.description, min(budget, DESCRIPTION_SHOWN))))
+    lines.append(_search_hint(notice))
     return "\n".join(lines)
+
+
+def _search_hint(notice: EpisodeNotice) -> str:
+    """A search to try; or, while the transcript is still to come, that it is."""
+    if not notice.searchable:
+        return "Its transcript isn't searchable yet."
+    example = escape(shorten(notice.example_query, 100)) if notice.example_query else "a few words"
+    return f"Find what was said in it: /quote {example}"
 
 
 # Inline mode: results people pick from while typing `@bot words` in any chat.
@@ -206,7 +236,9 @@ def inline_episodes(reply: EpisodesReply) -> list[InlineQueryResultArticle]:
             id=f"episode-{number}",
             title=shorten(episode.title, INLINE_TITLE),
             description=joined(episode.podcast, day(episode.published)),
-            input_message_content=_content(fit(lambda budget, e=episode: episode_html(e, budget))),
+            input_message_content=_content(
+                fit(lambda budget, e=episode: episode_html(e, budget), EPISODES_TOO_LONG)
+            ),
         )
         for number, episode in enumerate(reply.episodes)
     ]

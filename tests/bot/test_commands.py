@@ -94,9 +94,11 @@ async def test_latest_lists_newest_first(commands):
     assert [e.id for e in reply.episodes] == [DECEMBER_2025, SEPTEMBER_2024]
 
 
-async def test_episodes_page_beyond_the_end_is_empty(commands):
-    reply = await commands.handle("/episodes 2")
-    assert reply.offset == EPISODES_PER_PAGE and reply.episodes == () and not reply.has_more
+@pytest.mark.parametrize("text, page", [("/episodes 2", 2), ("/episodes 99", 99)])
+async def test_a_page_of_episodes_past_the_end_says_how_many_pages_there_are(commands, text, page):
+    assert await commands.handle(text) == TextReply(f"There is no page {page}: the 2 episodes fill 1 page.")
+    # A page button pointing past the end (the list shrank meanwhile) gets the same answer.
+    assert (await commands.episodes(offset=EPISODES_PER_PAGE)).text == "There is no page 2: the 2 episodes fill 1 page."
 
 
 async def test_help_gives_an_example_that_finds_something(commands, library):
@@ -151,6 +153,27 @@ async def test_a_chat_that_changes_id_keeps_its_subscriptions(commands, library)
     await commands.handle("/subscribe", ADMIN)
     await library.storage.move_chat("telegram", "-100", "-100999")
     assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == ["-100999"]
+
+
+async def test_subscribing_to_one_feed_takes_only_a_feed_the_bot_watches(commands, library):
+    feeds = FeedStore(library.storage)
+    feed, _ = await feeds.add("https://example.com/airships.xml", JAN_1)
+    moved = FetchResult(200, moved_to="https://cdn.example.com/airships.xml")
+    await feeds.record_ok(feed, moved, "Airship Hour", JAN_1 + 600, JAN_1)
+    refused = (await commands.handle("/subscribe https://example.com/typo.xml", ADMIN)).text
+    assert refused.startswith("That isn't one of this bot's feeds.")
+    assert "/subscribe alone" in refused and "- Airship Hour: https://example.com/airships.xml" in refused
+    assert await library.storage.subscriptions("telegram") == []
+    # By where it lives now, too: stored by the address it was added by, which doesn't change.
+    done = (await commands.handle("/subscribe https://cdn.example.com/airships.xml", ADMIN)).text
+    assert done.startswith("Subscribed") and "Airship Hour" in done
+    assert [s.feed for s in await library.storage.subscriptions("telegram")] == ["https://example.com/airships.xml"]
+
+
+async def test_subscribing_to_a_feed_when_none_is_watched_points_to_subscribing_to_all(commands, library):
+    refused = (await commands.handle("/subscribe anything", ADMIN)).text
+    assert "no feeds" in refused and "/subscribe alone" in refused
+    assert await library.storage.subscriptions("telegram") == []
 
 
 # The operators' commands

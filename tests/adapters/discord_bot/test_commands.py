@@ -115,7 +115,7 @@ async def test_latest_and_episodes_list_newest_first(service, fake):
     listing = (await ask(fake, "episodes"))["data"]["embeds"][0]
     assert listing["title"] == "Episodes (2)" and listing["description"].startswith("1. Bizarre")
     beyond = await ask(fake, "episodes", {"page": 2})
-    assert is_ephemeral(beyond) and beyond["data"]["content"] == "There is no such page."
+    assert is_ephemeral(beyond) and beyond["data"]["content"] == "There is no page 2: the 2 episodes fill 1 page."
 
 
 async def test_help_is_private_and_gives_a_working_example(service, fake, commands, library):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
 
-from adapters.telegram_bot.app import APOLOGY, CHATTER, NOT_YOURS, STALE, TOO_FAST
+from adapters.telegram_bot.app import (
+    APOLOGY, CHATTER, INLINE_EMPTY_CACHE, INLINE_FLOOD_CACHE, NOT_YOURS, STALE, TOO_FAST,
+)
 from adapters.telegram_bot.paging import Page, parse_page
 from bot.commands import NOT_ALLOWED, Commands
 from bot.ingest import Metadata
+from search.models import Episode
 from tests.adapters.telegram_bot.fake_bot_api import BOT_USER, not_modified
 from tests.adapters.telegram_bot.updates import (
     ANN,
@@ -20,6 +23,7 @@ from tests.adapters.telegram_bot.updates import (
     FORUM,
     GROUP,
     PRIVATE,
+    SUPERGROUP,
     bot_message,
     edited,
     in_topic,
@@ -31,6 +35,8 @@ from tests.adapters.telegram_bot.updates import (
 )
 from tests.conftest import FIXTURES
 
+# Telegram's one stand-in sender for every group's anonymous administrators.
+ANONYMOUS = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 UK_MISSILES = "UK missiles ready to strike Russia. Putin warns US/UK"
 BIZARRE = "Bizarre negotiations and intel back channels"
 MANY = "gardening weather"  # what the garden episodes all talk about: several pages of quotes
@@ -135,6 +141,24 @@ async def test_episodes_page_with_buttons_that_edit_the_same_message(chat, garde
     assert parse_page(button(edit, "◀")) == Page("e1", 0, ANN["id"])
 
 
+async def test_episode_pages_go_on_past_the_deepest_page_of_quotes(chat, library):
+    day_one = date(2010, 1, 1)
+    listed = [Episode(f"listed-{n}", "Backlog", f"Backlog {n}", day_one + timedelta(days=n)) for n in range(320)]
+    await library.list_episodes(listed, "https://backlog.example/feed.xml")
+    page_31 = await chat.reply_to(said("/episodes 31"))
+    assert page_31["text"].splitlines()[1].startswith("301. ")
+    assert parse_page(button(page_31, "▶")) == Page("e1", 310, ANN["id"])
+    calls = await chat.send(pressed(button(page_31, "▶"), bot_message(page_31.result["message_id"])))
+    edit = next(c for c in calls if c.method == "editMessageText")
+    assert edit["text"].splitlines()[1].startswith("311. ")
+
+
+async def test_a_page_of_episodes_past_the_end_says_how_many_pages_there_are(chat, garden):
+    sent = await chat.reply_to(said("/episodes 99"))
+    assert sent["text"] == "There is no page 99: the 13 episodes fill 2 pages."
+    assert "reply_markup" not in sent.params
+
+
 async def test_subscribe_subscriptions_and_unsubscribe_in_a_private_chat(chat, library):
     assert "Subscribed" in (await chat.reply_to(said("/subscribe")))["text"]
     subscriptions = await library.storage.subscriptions("telegram")
@@ -144,31 +168,38 @@ async def test_subscribe_subscriptions_and_unsubscribe_in_a_private_chat(chat, l
     assert await library.storage.subscriptions("telegram") == []
 
 
+async def test_subscribing_to_a_feed_the_bot_doesnt_watch_is_refused(chat, library):
+    sent = await chat.reply_to(said("/subscribe <b>not a feed</b>"))
+    assert sent["text"].startswith("That isn't one of this bot's feeds") and "<b>" not in sent["text"]
+    assert await library.storage.subscriptions("telegram") == []
+
+
 # Admin checks in groups
 
 
+@pytest.mark.parametrize("group", [GROUP, SUPERGROUP], ids=["group", "supergroup"])
 @pytest.mark.parametrize("status", ["administrator", "creator"])
-async def test_group_administrators_may_subscribe(chat, api, library, status):
-    api.set_member(GROUP["id"], ANN["id"], status)
-    calls = await chat.send(said("/subscribe", GROUP))
+async def test_group_administrators_may_subscribe(chat, api, library, status, group):
+    api.set_member(group["id"], ANN["id"], status)
+    calls = await chat.send(said("/subscribe", group))
     asked = next(c for c in calls if c.method == "getChatMember")
-    assert (asked["chat_id"], asked["user_id"]) == (str(GROUP["id"]), str(ANN["id"]))
+    assert (asked["chat_id"], asked["user_id"]) == (str(group["id"]), str(ANN["id"]))
     assert "Subscribed" in next(c for c in calls if c.method == "sendMessage")["text"]
-    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == [str(GROUP["id"])]
+    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == [str(group["id"])]
 
 
+@pytest.mark.parametrize("group", [GROUP, SUPERGROUP], ids=["group", "supergroup"])
 @pytest.mark.parametrize("text", ["/subscribe", "/unsubscribe"])
-async def test_other_group_members_are_politely_refused(chat, api, library, text):
-    await library.storage.subscribe("telegram", str(GROUP["id"]))
-    sent = await chat.reply_to(said(text, GROUP, BEN))
+async def test_other_group_members_are_politely_refused(chat, api, library, text, group):
+    await library.storage.subscribe("telegram", str(group["id"]))
+    sent = await chat.reply_to(said(text, group, BEN))
     assert sent["text"] == NOT_ALLOWED
     assert sent["reply_parameters"]["message_id"] > 0  # in a group, the answer quotes the command
     assert len(await library.storage.subscriptions("telegram")) == 1
 
 
 async def test_an_anonymous_administrator_posting_as_the_group_may_subscribe(chat, api, library):
-    anonymous = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
-    calls = await chat.send(said("/subscribe", GROUP, anonymous, sender_chat=GROUP))
+    calls = await chat.send(said("/subscribe", GROUP, ANONYMOUS, sender_chat=GROUP))
     assert not [c for c in calls if c.method == "getChatMember"]
     assert await library.storage.subscriptions("telegram", str(GROUP["id"]))
 
@@ -176,6 +207,23 @@ async def test_an_anonymous_administrator_posting_as_the_group_may_subscribe(cha
 async def test_reading_subscriptions_needs_no_admin_check(chat, api):
     calls = await chat.send(said("/subscriptions", GROUP, BEN))
     assert [c.method for c in calls] == ["sendMessage"]
+
+
+# A group that becomes a supergroup (it gets a new id)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"message": message(None, GROUP, migrate_to_chat_id=SUPERGROUP["id"])},  # told in the old group
+        {"message": message(None, SUPERGROUP, migrate_from_chat_id=GROUP["id"])},  # and in the new one
+    ],
+    ids=["to", "from"],
+)
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions(chat, library, update):
+    await library.storage.subscribe("telegram", str(GROUP["id"]))
+    assert await chat.send(update) == []
+    assert [s.chat_id for s in await library.storage.subscriptions("telegram")] == [str(SUPERGROUP["id"])]
 
 
 # Paging
@@ -198,10 +246,20 @@ async def test_only_the_asker_may_page_and_the_page_is_edited_in_place(chat, gar
     edit = next(c for c in calls if c.method == "editMessageText")
     assert (edit["chat_id"], edit["message_id"]) == (str(PRIVATE["id"]), str(sent["message_id"]))
     assert "Quotes 4–6 of" in edit["text"] and edit["parse_mode"] == "HTML"
+    assert edit["link_preview_options"] == {"is_disabled": True}  # the first quote's link would bury the page
     assert edit["text"] != first["text"]
     assert [label for label, _ in buttons(edit)][0] == "◀"
     assert parse_page(button(edit, "◀")).offset == 0
     assert [c.method for c in calls][-1] == "answerCallbackQuery"
+
+
+async def test_page_presses_count_towards_flood_control(chat, garden):
+    first = await chat.reply_to(said(f"/quote {MANY}"))
+    forward = pressed(button(first, "▶"), bot_message(first.result["message_id"]))
+    for _ in range(4):  # with the /quote, the five of a burst
+        assert [c.method for c in await chat.send(forward)] == ["editMessageText", "answerCallbackQuery"]
+    refused = await chat.send(forward)
+    assert [(c.method, c.get("text")) for c in refused] == [("answerCallbackQuery", TOO_FAST)]
 
 
 async def test_a_page_press_that_changes_nothing_is_ignored(chat, api, garden, caplog):
@@ -211,6 +269,16 @@ async def test_a_page_press_that_changes_nothing_is_ignored(chat, api, garden, c
     assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
     assert calls[1].get("text") is None
     assert "update failed" not in caplog.text
+
+
+async def test_a_groups_administrators_may_page_what_an_anonymous_administrator_asked(chat, api, garden):
+    first = await chat.reply_to(said(f"/quote {MANY}", GROUP, ANONYMOUS, sender_chat=GROUP))
+    sent = bot_message(first.result["message_id"], chat=GROUP)
+    refused = await chat.send(pressed(button(first, "▶"), sent, BEN))
+    assert [(c.method, c.get("text")) for c in refused][-1] == ("answerCallbackQuery", NOT_YOURS)
+    api.set_member(GROUP["id"], ANN["id"], "administrator")
+    edits = [c for c in await chat.send(pressed(button(first, "▶"), sent, ANN)) if c.method == "editMessageText"]
+    assert len(edits) == 1 and "Quotes 4–6 of" in edits[0]["text"]
 
 
 @pytest.mark.parametrize(
@@ -254,6 +322,7 @@ async def test_empty_inline_query_offers_the_newest_episodes_and_a_hint(chat):
     answer = (await chat.send(inline("  ")))[0]
     assert [r["title"] for r in answer["results"]] == [BIZARRE, UK_MISSILES]
     assert answer["button"]["start_parameter"] == "help"
+    assert int(answer["cache_time"]) == INLINE_EMPTY_CACHE  # new episodes show up within a minute
 
 
 async def test_inline_query_that_matches_nothing_says_so_on_its_button(chat):
@@ -284,6 +353,25 @@ async def test_hostile_transcript_and_title_are_escaped_and_fit_one_message(chat
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;a href='evil'&gt;" in html
     assert "<script>" not in html and "<a href='evil'>" not in html and "<i>" not in html
     assert "&lt;i&gt;Tom &amp; Jerry&lt;/i&gt;" in html
+    assert_balanced(html)
+
+
+async def test_episodes_with_long_links_are_all_listed_and_the_long_links_give_way(chat, library, tmp_path):
+    long_link = "https://podcasts.example/episode?" + "ref=feed&utm=x&" * 31  # 498 characters, 746 escaped
+    for number in range(1, 11):
+        path = tmp_path / f"long-{number}.txt"
+        path.write_text(f"Host: Episode {number} is about long links.\nGuest: Links can be long.\n", encoding="utf-8")
+        url = long_link if number % 5 else f"https://podcasts.example/{number}"
+        meta = Metadata(podcast="Links", title=f"Link {number}", published=date(2026, 1, number), urls=(url,))
+        await library.ingest([path], meta)
+    sent = await chat.reply_to(said("/episodes"))
+    html = sent["text"]
+    assert len(html.encode("utf-16-le")) // 2 <= 4096
+    assert [line.split(" · ")[0] for line in html.splitlines()[1:4]] == [
+        '1. <a href="https://podcasts.example/10">Link 10</a>', "2. Link 9", "3. Link 8",
+    ]
+    assert len(html.splitlines()) == 11
+    assert html.count("<a href=") == 2  # the short links are all kept
     assert_balanced(html)
 
 
@@ -391,3 +479,24 @@ async def test_a_burst_is_answered_then_one_notice_then_silence_until_the_person
     assert "I find what was said" in (await chat.reply_to(said("/help", BEN_PRIVATE, BEN)))["text"]
     clock.advance(3)
     assert "I find what was said" in (await chat.reply_to(said("/help")))["text"]
+
+
+async def test_anonymous_administrators_of_different_groups_are_counted_apart(chat):
+    for _ in range(5):
+        await chat.reply_to(said("/help", GROUP, ANONYMOUS, sender_chat=GROUP))
+    assert (await chat.reply_to(said("/help", GROUP, ANONYMOUS, sender_chat=GROUP)))["text"] == TOO_FAST
+    other = await chat.reply_to(said("/help", FORUM, ANONYMOUS, sender_chat=FORUM))
+    assert "I find what was said" in other["text"]
+
+
+async def test_inline_queries_count_too_and_past_the_limit_get_an_empty_answer(chat, clock):
+    for _ in range(5):
+        assert (await chat.send(inline("storm")))[0]["results"]
+    flooded = await chat.send(inline("storm"))
+    assert [(c.method, c["results"]) for c in flooded] == [("answerInlineQuery", [])]
+    # Only for this person, and briefly: others typing the same words still get the quotes.
+    assert int(flooded[0]["cache_time"]) == INLINE_FLOOD_CACHE <= 5 and flooded[0]["is_personal"] == "true"
+    assert flooded[0]["button"]["text"].startswith("Going a bit fast")
+    assert (await chat.send(inline("storm", user=BEN)))[0]["results"]
+    clock.advance(3)
+    assert (await chat.send(inline("storm")))[0]["results"]

@@ -44,12 +44,15 @@ async def test_flood_wait_is_waited_out_as_told_then_the_send_is_retried(chat, a
     assert waits and 7 <= waits[0] < 8
 
 
-async def test_group_upgraded_to_supergroup_takes_its_subscription_along(chat, api, library):
+async def test_group_upgraded_to_supergroup_takes_its_subscription_and_the_reply_along(chat, api, library):
     await library.storage.subscribe("telegram", str(GROUP["id"]))
     api.fail("sendMessage", migrated(SUPERGROUP_ID), when=lambda params: params["chat_id"] == str(GROUP["id"]))
-    await chat.send(said("/help", GROUP))
+    calls = await chat.send(said("/help", GROUP))
     moved = await library.storage.subscriptions("telegram")
     assert [s.chat_id for s in moved] == [str(SUPERGROUP_ID)]
+    sent = [c for c in calls if c.method == "sendMessage"]
+    assert [c["chat_id"] for c in sent] == [str(GROUP["id"]), str(SUPERGROUP_ID)]
+    assert "I find what was said" in sent[1]["text"] and sent[1]["parse_mode"] == "HTML"
 
 
 async def test_any_other_error_is_logged_and_the_person_gets_an_apology(chat, api, caplog):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 from datetime import date
 
 import pytest
 from telegram import Bot
 
 from adapters.telegram_bot.notifier import TelegramNotifier
+from adapters.telegram_bot.render import DESCRIPTION_SHOWN, MESSAGE_LIMIT, telegram_length
 from adapters.telegram_bot.service import TokenRedactor
 from bot.config import Secret
 from bot.notify import DeliveryFailed, EpisodeNotice, RecipientGone, RetryLater
 from tests.adapters.telegram_bot.fake_bot_api import TOKEN, bad_request, blocked, flood_wait, migrated
+from tests.adapters.telegram_bot.test_app import assert_balanced
 
 NOTICE = EpisodeNotice(
     episode_id="ep-42", podcast="The <Show>", title="Storms & shadows", published=date(2025, 3, 4),
@@ -89,7 +93,27 @@ async def test_other_failures(notifier, api, error, outcome):
     assert TOKEN not in str(raised.value) and "telegram:" in str(raised.value)
 
 
-async def test_a_notice_for_an_episode_without_transcript_offers_no_search(notifier, api):
+async def test_a_notice_for_an_episode_without_transcript_says_it_isnt_searchable_yet(notifier, api):
     quiet = EpisodeNotice("ep-1", "Show", "Title", None, None, searchable=False)
     await notifier.send_notice("1001", quiet)
-    assert api.calls_of("sendMessage")[0]["text"] == "New episode of <b>Show</b>: Title"
+    text = api.calls_of("sendMessage")[0]["text"]
+    assert text == "New episode of <b>Show</b>: Title\nIts transcript isn't searchable yet."
+
+
+async def test_a_notice_shows_the_episodes_description_escaped_and_kept_short(notifier, api):
+    about = "Zeppelins & <airships>: what they carried, and why. " * 20  # 1,040 characters
+    await notifier.send_notice("1001", dataclasses.replace(NOTICE, description=about, searchable=False))
+    lines = api.calls_of("sendMessage")[0]["text"].split("\n")
+    assert lines[1].startswith("Zeppelins &amp; &lt;airships&gt;: what they carried") and lines[1].endswith("…")
+    assert len(html.unescape(lines[1])) <= DESCRIPTION_SHOWN
+    assert lines[2:] == ["Its transcript isn't searchable yet."]
+
+
+async def test_a_notice_of_huge_hostile_fields_still_fits_one_message(notifier, api):
+    huge = "&<" * 2500
+    url = "https://example.com/?" + "a=1&" * 120
+    notice = EpisodeNotice("ep-9", huge, huge, None, url, True, example_query=huge, description=huge)
+    await notifier.send_notice("1001", notice)
+    text = api.calls_of("sendMessage")[0]["text"]
+    assert telegram_length(text) <= MESSAGE_LIMIT and text.startswith("New episode of <b>&amp;&lt;")
+    assert_balanced(text)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from adapters.telegram_bot.render import MAX_OFFSET
+from adapters.telegram_bot.render import MAX_EPISODE_OFFSET, MAX_OFFSET
 from adapters.telegram_bot.paging import Page, SavedQueries, parse_page, query_key
 from bot.library import Library
 
@@ -17,10 +17,15 @@ def test_page_data_round_trips_and_fits_telegrams_64_bytes():
 @pytest.mark.parametrize(
     "data",
     ["", None, "q1", "q2:0:1:abc", "e1:x:1", "q1:0:1", "e1:0:1:key", "q1:0:1:bad key!", "q1:1234567:1:abc",
-     f"e1:{MAX_OFFSET + 1}:1"],
+     f"q1:{MAX_OFFSET + 1}:1:abc", f"e1:{MAX_EPISODE_OFFSET + 1}:1"],
 )
 def test_data_of_other_shapes_or_versions_is_not_a_page(data):
     assert parse_page(data) is None
+
+
+def test_episode_pages_go_deeper_than_quote_pages():
+    assert parse_page(f"e1:{MAX_OFFSET + 10}:1") == Page("e1", MAX_OFFSET + 10, 1)
+    assert parse_page(f"e1:{MAX_EPISODE_OFFSET}:1") == Page("e1", MAX_EPISODE_OFFSET, 1)
 
 
 def test_the_same_query_always_gets_the_same_key():

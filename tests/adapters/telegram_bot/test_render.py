@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 
 from adapters.telegram_bot.render import (
-    MAX_OFFSET, MESSAGE_LIMIT, TOO_LONG, clip, fit, inline_quotes, link, pager, quote_html, render, telegram_length,
+    EPISODES_TOO_LONG, MAX_OFFSET, MESSAGE_LIMIT, TOO_LONG,
+    clip, fit, inline_quotes, link, pager, quote_html, render, telegram_length,
 )
 from bot.models import EpisodeInfo, EpisodesReply, Quote, QuoteReply, TextReply
 from tests.adapters.telegram_bot.test_app import assert_balanced
@@ -91,6 +92,26 @@ def test_episode_lines_are_numbered_from_the_page_offset():
     text = render(EpisodesReply("Episodes", (episode,), 11, offset=10)).text
     line = '11. <a href="https://x.example/e">A &lt;title&gt;</a> · Show &amp; Co · 1 Dec 2025'
     assert text == f"<b>Episodes</b> (11)\n{line}"
+
+
+def episode(title: str, url: str | None = None, podcast: str = "Show") -> EpisodeInfo:
+    return EpisodeInfo("e", podcast, title, date(2025, 12, 1), (url,) if url else (), None, 10)
+
+
+def test_a_link_that_would_crowd_out_the_list_is_dropped_before_any_title_is_cut():
+    long_link = "https://x.example/?" + "a=1&" * 120  # 499 characters, 979 escaped
+    episodes = (episode("Short", "https://x.example/e"),) + (episode("Long", long_link),) * 9
+    reply = EpisodesReply("Episodes", episodes, 10)
+    text = render(reply).text
+    assert telegram_length(text) <= MESSAGE_LIMIT
+    assert text.splitlines()[1] == '1. <a href="https://x.example/e">Short</a> · Show · 1 Dec 2025'
+    assert text.splitlines()[2:] == [f"{n}. Long · Show · 1 Dec 2025" for n in range(2, 11)]
+
+
+def test_an_episode_list_that_cannot_fit_says_so_in_its_own_words():
+    huge = "&" * 300  # escapes to five times its length, even cut to the smallest budget
+    text = render(EpisodesReply("Episodes", (episode(huge, podcast=huge),) * 10, 10)).text
+    assert text == EPISODES_TOO_LONG and "episode" in text
 
 
 def test_inline_results_are_numbered_by_offset_and_carry_html_messages():

@@ -12,6 +12,7 @@ BEN = {"id": 1002, "is_bot": False, "first_name": "Ben"}
 PRIVATE = {"id": 1001, "type": "private", "first_name": "Ann"}
 BEN_PRIVATE = {"id": 1002, "type": "private", "first_name": "Ben"}
 GROUP = {"id": -2001, "type": "group", "title": "Listeners"}
+SUPERGROUP = {"id": -1009998887, "type": "supergroup", "title": "Listeners"}  # GROUP, once upgraded
 FORUM = {"id": -1002002, "type": "supergroup", "title": "Listeners' forum", "is_forum": True}
 CHANNEL = {"id": -1003003, "type": "channel", "title": "Episode news"}
 
