@@ -31,7 +31,7 @@ def test_feed_settings_come_from_the_environment():
 
 @pytest.mark.parametrize("name, value, message", [
     ("PODQUOTE_POLL_MINUTES", "often", "PODQUOTE_POLL_MINUTES: must be a number"),
-    ("PODQUOTE_POLL_MINUTES", "0", "PODQUOTE_POLL_MINUTES: must be more than 0"),
+    ("PODQUOTE_POLL_MINUTES", "0", "PODQUOTE_POLL_MINUTES: must be a number more than 0"),
     ("PODQUOTE_SEND_CONCURRENCY", "0", "PODQUOTE_SEND_CONCURRENCY: must be 1 or more"),
     ("PODQUOTE_DELIVERY_ATTEMPTS", "2.5", "PODQUOTE_DELIVERY_ATTEMPTS: must be a whole number"),
     ("PODQUOTE_TELEGRAM_LIMITS", "fast", "PODQUOTE_TELEGRAM_LIMITS: not a rate like 30/s"),
