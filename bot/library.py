@@ -116,6 +116,11 @@ class Library:
             report.failed.append((path, str(error)))
             log.warning("ingest failed file=%s reason=%s", path, error)
             return
+        except Exception as error:  # a parser's bug costs that one file, never the rest of the batch
+            report.failed.append((path, f"could not be parsed ({type(error).__name__})"))
+            # The traceback is for whoever fixes the parser (-v on the command line), not the operator.
+            log.info("ingest crashed file=%s", path, exc_info=True)
+            return
         outcome = await self._store(record)
         setattr(report, outcome, getattr(report, outcome) + 1)
         report.episode_ids.append(record.episode.id)

@@ -44,6 +44,9 @@ def _load(text: str) -> object:
     """Decode the JSON, telling a file cut short from one that is malformed."""
     try:
         return json.loads(text)
+    except RecursionError as error:
+        # Python's decoder recurses once per nested list or object; thousands of `[` exhaust it.
+        raise TranscriptError("malformed JSON transcript (nested too deeply)") from error
     except json.JSONDecodeError as error:
         if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
             raise TranscriptError("truncated JSON transcript") from error

@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.ingest import Metadata
 from bot.library import Library
+from search.formats import srt
 from tests.conftest import DECEMBER_2025, SEEDS, SEPTEMBER_2024
 
 VTT = """WEBVTT
@@ -96,6 +97,21 @@ async def test_a_bad_file_is_reported_and_the_rest_of_the_batch_goes_in(library,
     after = await library.stats()
     assert after["episodes"] == before["episodes"] + 1
     assert "1 failed" not in report.summary() and "4 failed" in report.summary()
+
+
+async def test_a_file_that_crashes_its_parser_fails_alone(library, tmp_path, monkeypatch):
+    """The last resort for a parser bug nobody foresaw: that file fails, the batch goes on."""
+
+    def crash(text):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(srt, "parse", crash)
+    folder = tmp_path / "batch"
+    _write(folder, "a.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n")
+    _write(folder, "b.vtt", VTT)
+    report = await library.ingest([folder])
+    assert report.added == 1
+    assert report.failed == [(folder / "a.srt", "could not be parsed (ZeroDivisionError)")]
 
 
 async def test_a_manifest_beside_the_files_gives_their_metadata(library, tmp_path):

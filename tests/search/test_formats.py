@@ -14,6 +14,7 @@ import pytest
 from search.errors import TranscriptError
 from search.formats import detect_format, parse_transcript
 from search.formats._text import chunk_words, parse_timestamp, remove_stage_notes
+from search.formats import podscripts
 from search.formats.archivefm import parse_duration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,19 @@ def test_podscripts_seed_joins_wrapped_lines_into_sentences():
     assert all(segment.start is None for segment in transcript.segments)
     # Every segment ends a sentence: chunks never cut one in half.
     assert all(segment.text[-1] in ".?!" for segment in transcript.segments)
+
+
+def test_podscripts_header_whose_transcript_line_comes_first_is_no_crash():
+    """`Transcript` as the show line is not the marker the body follows: never a bare ValueError."""
+    page = "Transcript\nEpisode Date: December 1, 2025Talk\n" + "We spoke at length about the rivers. " * 5
+    transcript = parse_transcript(page.encode(), "page.txt")
+    assert transcript.format != "podscripts"
+    assert "We spoke at length about the rivers." in all_text(transcript)
+
+
+def test_podscripts_parser_refuses_a_page_without_its_transcript_line():
+    with pytest.raises(TranscriptError, match="without its 'Transcript' line"):
+        podscripts.parse("Transcript\nEpisode Date: December 1, 2025Talk\nwords\n")
 
 
 def test_archivefm_seed():
@@ -192,6 +206,13 @@ def test_truncated_json_transcript(cut):
 def test_malformed_json_transcript_names_the_place():
     message = refusal(b'{"segments": [{"body": "hi"},, {"body": "there"}]}')
     assert message == "malformed JSON transcript (line 1, column 30)"
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_json_nested_too_deeply_is_refused_not_a_crash(closed):
+    depth = 100_000
+    data = '{"segments": ' + "[" * depth + ("]" * depth + "}" if closed else "")
+    assert refusal(data.encode(), "deep.json") == "malformed JSON transcript (nested too deeply)"
 
 
 # --- HTML --------------------------------------------------------------------------------------
