@@ -82,6 +82,13 @@ async def test_timed_files_keep_start_times_and_speakers(library, tmp_path):
     assert quote.url == "https://cdn.example/z.mp3#t=65"
 
 
+async def test_a_json_start_time_past_any_clock_still_quotes_with_a_plain_link(library, tmp_path):
+    path = _write(tmp_path / "in", "far.json", '{"segments": [{"startTime": 1e400, "body": "The zeppelin landed."}]}')
+    await library.ingest([path], Metadata(urls=("https://cdn.example/far.mp3",)))
+    quote = library.search("zeppelin").quotes[0]
+    assert (quote.start_seconds, quote.url) == (None, "https://cdn.example/far.mp3")
+
+
 async def test_a_bad_file_is_reported_and_the_rest_of_the_batch_goes_in(library, tmp_path):
     folder = tmp_path / "batch"
     _write(folder, "good.vtt", VTT)

@@ -13,7 +13,7 @@ import pytest
 
 from search.errors import TranscriptError
 from search.formats import detect_format, parse_transcript
-from search.formats._text import chunk_words, parse_timestamp, remove_stage_notes
+from search.formats._text import add_segments, chunk_words, parse_timestamp, remove_stage_notes
 from search.formats import podscripts
 from search.formats.archivefm import parse_duration
 
@@ -188,6 +188,20 @@ def test_json_word_level_segments_are_merged_into_sentences():
     words = json.loads(fixture("word_level.json"))["segments"]
     # Every entry is kept; the lone "?" is glued to the word before it.
     assert len(all_text(transcript).split()) == len(words) - 1
+
+
+@pytest.mark.parametrize("start", ["1e400", "-1e400", "NaN", "Infinity", "-2.5", "1" + "0" * 400])
+def test_json_start_times_that_are_no_moment_are_dropped_and_the_words_kept(start):
+    data = f'{{"segments": [{{"startTime": {start}, "body": "Hello there."}}]}}'
+    segments = parse_transcript(data.encode(), "x.json").segments
+    assert [(s.start, s.text) for s in segments] == [(None, "Hello there.")]
+
+
+def test_every_format_s_segments_get_only_times_that_are_moments():
+    segments = []
+    for start in (float("nan"), float("inf"), -1.0, 0.0, 12.5):
+        add_segments(segments, "Hello there.", start)
+    assert [s.start for s in segments] == [None, None, None, 0.0, 12.5]
 
 
 def test_json_without_segments_list_is_unknown_format():
