@@ -83,7 +83,8 @@ class Library:
         library = cls(storage, QuoteIndex.open(settings.data_dir))
         if storage.created and settings.seeds_dir is not None:
             report = await library.ingest([settings.seeds_dir])
-            log.info("seeded folder=%s %s", settings.seeds_dir, report.summary())
+            level = logging.INFO if report.ok else logging.WARNING
+            log.log(level, "seeded folder=%s %s", settings.seeds_dir, report.summary())
         await library.sync_index()
         return library
 
@@ -114,7 +115,8 @@ class Library:
             record = await asyncio.to_thread(read_record, path, flags)
         except TranscriptError as error:
             report.failed.append((path, str(error)))
-            log.warning("ingest failed file=%s reason=%s", path, error)
+            # INFO: the caller reports failures (the CLI prints each once; seeding warns with a count).
+            log.info("ingest failed file=%s reason=%s", path, error)
             return
         except Exception as error:  # a parser's bug costs that one file, never the rest of the batch
             report.failed.append((path, f"could not be parsed ({type(error).__name__})"))

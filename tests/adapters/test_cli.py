@@ -100,6 +100,19 @@ def test_ingest_reports_each_failure_and_exits_non_zero(env, capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["quotes"][0]["podcast"] == "Airships"
 
 
+def test_each_bad_file_gets_one_line_on_stderr(tmp_path):
+    """As the operator runs it (logging set up by the entry point): the reason once, not also a log line."""
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data"), "PODQUOTE_SEEDS": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "ingest", str(bad)],
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120,
+    )
+    assert done.returncode == 1
+    assert [line for line in done.stderr.splitlines() if "bad.txt" in line] == [f"podquote: {bad}: binary file"]
+
+
 def test_ingest_with_title_and_date_flags(env, capsys, tmp_path):
     path = tmp_path / "ep.srt"
     path.write_text("1\n00:00:01,000 --> 00:00:03,000\nA zeppelin over the sea.\n")

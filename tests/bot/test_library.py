@@ -1,6 +1,7 @@
 """The library: seeding, ingesting real files, re-ingest, replacement, failures, index sync."""
 
 import asyncio
+import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -41,6 +42,17 @@ async def test_an_empty_seeds_setting_turns_seeding_off(tmp_path):
     library = await Library.open(Settings(data_dir=tmp_path / "data", seeds_dir=None))
     assert await library.episodes(10) == []
     await library.close()
+
+
+async def test_a_seed_that_fails_is_a_warning_with_the_count(tmp_path, caplog):
+    seeds = tmp_path / "seeds"
+    _write(seeds, "good.vtt", VTT)
+    _write(seeds, "empty.txt", "")
+    with caplog.at_level(logging.INFO, logger="bot.library"):
+        library = await Library.open(Settings(data_dir=tmp_path / "data", seeds_dir=seeds))
+    await library.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("seeded") and "1 failed" in warnings[0]
 
 
 async def test_seeds_are_not_ingested_again_into_a_used_data_directory(settings, tmp_path):
