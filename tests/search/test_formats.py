@@ -504,26 +504,39 @@ def test_any_cut_or_damaged_fixture_parses_or_raises_transcript_error(name):
             assert_clean_segments(transcript)
 
 
-def test_truncated_vtt_drops_the_cut_final_cue():
+@pytest.mark.parametrize("cut", [b"00:00:05.000 --> 00:0", b"00:0", b"3", b"3\n00:00:05.000 -"])
+def test_a_vtt_cut_inside_its_last_timing_line_is_refused_whole(cut):
     data = (
         b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nFirst words.\n\n"
-        b"00:00:03.000 --> 00:00:04.000\nSecond words.\n\n00:00:05.000 --> 00:0"
+        b"00:00:03.000 --> 00:00:04.000\nSecond words.\n\n" + cut
     )
-    transcript = parse_transcript(data)
-    assert [(s.start, s.text) for s in transcript.segments] == [
-        (1.0, "First words."),
-        (3.0, "Second words."),
-    ]
+    assert refusal(data) == "truncated: the file ends inside its last cue's timing line"
 
 
-def test_truncated_srt_drops_the_cut_final_cue():
-    data = fixture("episode.srt") + b"\n5\n00:01:20,0"
-    transcript = parse_transcript(data)
-    assert [s.start for s in transcript.segments] == [1.0, 4.5, 6.5, 70.25]
+@pytest.mark.parametrize("cut", [b"\n5\n00:01:20,0", b"\n5\n00:0", b"\n5", b"\n5\n00:01:20,000 --> 00:01:2"])
+def test_an_srt_cut_inside_its_last_timing_line_is_refused_whole(cut):
+    data = fixture("episode.srt") + cut
+    assert refusal(data) == "truncated: the file ends inside its last cue's timing line"
+
+
+def test_an_srt_whose_last_cue_is_whole_still_parses():
+    data = fixture("episode.srt") + b"\n5\n00:01:20,000 --> 00:01:22,000\nThe end.\n"
+    assert parse_transcript(data).segments[-1].text == "The end."
+
+
+def test_a_bad_timing_line_in_the_last_cue_is_named_not_dropped():
+    data = b"1\n00:00:01,000 --> 00:00:02,000\nOne.\n\n2\n00:00:0x,000 --> 00:00:04,000\nTwo.\n"
+    assert refusal(data) == "bad cue timing line: '00:00:0x,000 --> 00:00:04,000'"
 
 
 def test_vtt_cut_before_any_whole_cue_has_no_text():
     assert refusal(b"WEBVTT\n\n00:00:01.000 --> 00:00") == "no transcript text found"
+
+
+@pytest.mark.parametrize(("end", "missing"), [("", "</body>"), ("</p>", "</body>"), ("</p></body>", "</html>")])
+def test_an_html_document_cut_before_its_closing_tags_is_refused_whole(end, missing):
+    page = "<!DOCTYPE html><html><head><title>Ep</title></head><body><p>Hello there, friends.</p><p>More." + end
+    assert refusal(page.encode(), "ep.html") == f"truncated: the file ends before its {missing}"
 
 
 def test_bad_timing_line_in_the_middle_is_rejected():
