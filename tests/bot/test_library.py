@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -84,6 +85,54 @@ async def test_a_changed_file_replaces_its_episode(library, tmp_path):
     assert library.search("zeppelin").quotes == ()
     assert library.search("blimp").quotes[0].episode_id == report.episode_ids[0]
     assert (await library.stats())["episodes"] == 3
+
+
+async def test_the_same_transcript_from_another_path_is_the_episode_already_stored(library, tmp_path):
+    """The audit's case: a copy of a seed file, ingested into a seeded library, is that seed episode."""
+    copy = shutil.copy(SEEDS / "000_2522e9545a44e52d.txt", tmp_path / "elsewhere.txt")
+    report = await library.ingest([Path(copy)])
+    assert (report.added, report.replaced, report.unchanged, report.episode_ids) == (0, 0, 1, [DECEMBER_2025])
+    assert [e.id for e in await library.episodes(10)] == [DECEMBER_2025, SEPTEMBER_2024]
+
+
+async def test_a_copy_with_metadata_given_updates_the_stored_episode(library, tmp_path):
+    first = _write(tmp_path / "a", "zeppelin.vtt", VTT)
+    copy = _write(tmp_path / "b", "airships.vtt", VTT)
+    added = await library.ingest([first], Metadata(title="Zeppelins"))
+    again = await library.ingest([copy], Metadata(podcast="Airships"))
+    assert (again.added, again.replaced, again.episode_ids) == (0, 1, added.episode_ids)
+    quotes = library.search("zeppelin", limit=10).quotes
+    assert [(q.episode_id, q.podcast, q.episode_title) for q in quotes] == [
+        (added.episode_ids[0], "Airships", "Zeppelins")
+    ]
+    assert (await library.stats())["episodes"] == 3
+
+
+async def test_a_copy_that_was_edited_is_another_episode(library, tmp_path):
+    await library.ingest([_write(tmp_path / "a", "zeppelin.vtt", VTT)])
+    report = await library.ingest([_write(tmp_path / "b", "zeppelin.vtt", VTT.replace("dawn", "dusk"))])
+    assert report.added == 1
+    assert (await library.stats())["episodes"] == 4
+
+
+async def test_an_explicit_episode_id_is_never_merged_by_content(library, tmp_path):
+    await library.ingest([_write(tmp_path / "a", "zeppelin.vtt", VTT)])
+    report = await library.ingest([_write(tmp_path / "b", "zeppelin.vtt", VTT)], Metadata(id="guid-42"))
+    assert (report.added, report.episode_ids) == (1, ["guid-42"])
+
+
+async def test_episodes_stored_before_content_keys_are_recognised_after_an_upgrade(settings, tmp_path):
+    library = await Library.open(settings)
+    await library.close()
+    database = sqlite3.connect(settings.data_dir / "podquote.db")
+    database.execute("UPDATE episodes SET content_key = NULL")
+    database.commit()
+    database.close()
+    reopened = await Library.open(settings)
+    copy = shutil.copy(SEEDS / "003_e6d2948ca99f10f8.txt", tmp_path / "copy.txt")
+    report = await reopened.ingest([Path(copy)])
+    await reopened.close()
+    assert (report.unchanged, report.episode_ids) == (1, [SEPTEMBER_2024])
 
 
 async def test_timed_files_keep_start_times_and_speakers(library, tmp_path):
