@@ -78,11 +78,13 @@ class Library:
 
     @classmethod
     async def open(cls, settings: Settings) -> Library:
-        """Open the data directory; seed a new one; bring the index up to date with the database."""
+        """Open the data directory; seed an empty library; bring the index up to date with the database."""
         storage = await Storage.open(settings.data_dir / DATABASE_NAME)
         library = cls(storage, QuoteIndex.open(settings.data_dir))
         await library._key_older_episodes()
-        if storage.created and settings.seeds_dir is not None:
+        # Whenever it is empty, not only when the database is new: a seeds setting fixed after a
+        # first start that found no seeds still seeds the library.
+        if settings.seeds_dir is not None and not await storage.count_episodes():
             report = await library.ingest([settings.seeds_dir])
             level = logging.INFO if report.ok else logging.WARNING
             log.log(level, "seeded folder=%s %s", settings.seeds_dir, report.summary())

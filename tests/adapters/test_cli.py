@@ -113,6 +113,12 @@ def test_each_bad_file_gets_one_line_on_stderr(tmp_path):
     assert [line for line in done.stderr.splitlines() if "bad.txt" in line] == [f"podquote: {bad}: binary file"]
 
 
+def test_a_seeds_folder_that_is_missing_stops_every_command_with_its_reason(env, capsys, monkeypatch):
+    monkeypatch.setenv("PODQUOTE_SEEDS", "/nonexistent")
+    assert main(["stats"]) == 2
+    assert capsys.readouterr().err.startswith("podquote: PODQUOTE_SEEDS: /nonexistent is not a folder")
+
+
 def test_ingest_with_title_and_date_flags(env, capsys, tmp_path):
     path = tmp_path / "ep.srt"
     path.write_text("1\n00:00:01,000 --> 00:00:03,000\nA zeppelin over the sea.\n")

@@ -56,6 +56,15 @@ async def test_a_seed_that_fails_is_a_warning_with_the_count(tmp_path, caplog):
     assert len(warnings) == 1 and warnings[0].startswith("seeded") and "1 failed" in warnings[0]
 
 
+async def test_an_empty_library_is_seeded_once_seeds_are_configured(tmp_path):
+    """Seeding isn't tied to a new database: a first start without (working) seeds is not for good."""
+    data_dir = tmp_path / "data"
+    await (await Library.open(Settings(data_dir=data_dir, seeds_dir=None))).close()
+    library = await Library.open(Settings(data_dir=data_dir, seeds_dir=SEEDS))
+    assert [e.id for e in await library.episodes(10)] == [DECEMBER_2025, SEPTEMBER_2024]
+    await library.close()
+
+
 async def test_seeds_are_not_ingested_again_into_a_used_data_directory(settings, tmp_path):
     first = await Library.open(settings)
     await first.close()
