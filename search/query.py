@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -48,6 +49,8 @@ class ParsedQuery:
 def parse_query(text: str) -> ParsedQuery:
     """Split a query into words, phrases and filters; raise QueryError only for a bad filter value."""
     parsed = ParsedQuery()
+    # Composed like the passages (search/formats/_decode.py), whatever the keyboard or app sent.
+    text = unicodedata.normalize("NFC", text)
     if len(text) > MAX_QUERY_CHARS:
         text, parsed.note = text[:MAX_QUERY_CHARS], "Your query was long, so I used its beginning."
     position = 0

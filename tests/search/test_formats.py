@@ -6,6 +6,7 @@ import codecs
 import json
 import random
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -552,6 +553,13 @@ def test_files_with_only_stage_notes_have_no_text():
         "no transcript text found"
     )
     assert refusal(b"<html><body><p>[Applause]</p></body></html>") == "no transcript text found"
+
+
+def test_decomposed_letters_are_composed_as_the_file_is_read():
+    """macOS writes "ï" as "i" + U+0308; stored composed, the analyzer keeps the word whole."""
+    decomposed = unicodedata.normalize("NFD", "A naïve man from Zürich spoke about the café at length today.")
+    text = all_text(parse_transcript(decomposed.encode(), "notes.txt"))
+    assert "naïve" in text and "Zürich" in text and "café" in text
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The tantivy index: incremental adds and replacements, ranking, phrases, filters, names, odd queries."""
 
+import unicodedata
 from datetime import date
 
 import pytest
 
 from search import ranking
+from search.formats import parse_transcript
 from search.index import QuoteIndex
 from search.models import Episode, Segment
 
@@ -141,6 +143,17 @@ def test_a_5000_character_query_is_shortened_and_still_answers(index):
     result = index.search("storm shadow " + "blah " * 1000)
     assert result.message and "long" in result.message
     assert _episodes(result)[0] == "war"
+
+
+def test_decomposed_unicode_is_found_by_composed_queries_and_the_other_way_round():
+    """NFD text (as macOS writes it) must match what people type, and an NFD query the NFC text."""
+    idx = QuoteIndex.in_memory()
+    text = "A naïve banker from Zürich met a cellist in the old town and they talked for hours."
+    segments = parse_transcript(unicodedata.normalize("NFD", text).encode(), "nfd.txt").segments
+    idx.replace_episodes([Episode("nfd", "Cast", "Notes", segments=tuple(segments))])
+    assert _episodes(idx.search("naïve")) == ["nfd"]
+    assert _episodes(idx.search("zurich")) == ["nfd"]
+    assert _episodes(idx.search(unicodedata.normalize("NFD", "Zürich"))) == ["nfd"]
 
 
 def test_timed_transcripts_link_to_the_moment():
