@@ -12,11 +12,16 @@ from search.models import Segment, Transcript
 NAME = "html"
 EXTENSIONS = (".html", ".htm")
 
-# A document (doctype or <html>, perhaps after an XML prolog) or a fragment opening on a
-# transcript tag. Other XML (<rss>, <note>) is not HTML even when it holds a <body> element.
+# A document (doctype or <html>, perhaps after an XML prolog) or a fragment opening on an HTML
+# element a page or its transcript part starts with (a heading, a list, <meta charset>, <strong>).
+# Other XML (<rss>, <note>) is not HTML even when it holds a <body> element.
+_FRAGMENT_TAGS = (
+    "head|body|main|header|footer|nav|aside|section|article|div|span|p|cite|time|h[1-6]|ul|ol|li|dl"
+    "|dt|dd|table|blockquote|pre|strong|em|b|i|u|small|mark|a|br|hr|meta|link|title|figure|figcaption"
+)
 _HTML_START = re.compile(
     r"\s*(?:<!--.*?-->\s*)*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html\b"
-    r"|<(?:head|body|p|cite|time|div|section|article|span)\b)",
+    rf"|<(?:{_FRAGMENT_TAGS})\b)",
     re.IGNORECASE | re.DOTALL,
 )
 # A document that opens these and never closes them was cut off (a download that stopped early).

@@ -255,6 +255,17 @@ def test_html_plain_paragraphs():
     ]
 
 
+@pytest.mark.parametrize(
+    "opening",
+    ["<h2>Episode 7</h2>", "<main>", "<ul><li>Show notes</li></ul>", '<meta charset="utf-8">', "<strong>Ann:</strong>"],
+)
+def test_html_fragments_opening_on_other_elements_are_html(opening):
+    page = opening + "\n<p>The river rose over the bank at night.</p>\n<p>Nobody slept.</p>"
+    transcript = parse_transcript(page.encode(), "episode-7.html")
+    assert transcript.format == "html"
+    assert "The river rose over the bank at night. Nobody slept." in all_text(transcript)
+
+
 # --- Markdown (real Changelog excerpt) ---------------------------------------------------------
 
 
