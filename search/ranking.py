@@ -74,8 +74,11 @@ def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: Pars
     return Plan(narrow, rare, broader=broad)
 
 
-def explain_empty(parsed: ParsedQuery, searched: bool = False) -> str:
-    """Why a search has no quotes to show, in words for the person who asked."""
+def explain_empty(parsed: ParsedQuery, searched: bool = False, found: int = 0) -> str:
+    """Why a search has no quotes to show, in words for the person who asked; `found` quotes
+    matched, all of them before the page asked for."""
+    if found:
+        return f"No more quotes: only {found} matched."
     if searched:
         advice = "Check the spelling, or try fewer or different words"
         if parsed.has_filters:

@@ -120,6 +120,14 @@ def test_paging_continues_without_repeats():
     assert len(last.quotes) == 1 and not last.has_more
 
 
+def test_a_page_past_the_last_quote_says_there_are_no_more_not_that_nothing_matched():
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes([_episode(f"ep{i}", FILLER + f" The gadget {i} works. " + FILLER) for i in range(2)])
+    past = idx.search("gadget", limit=3, offset=2)
+    assert (past.quotes, past.message) == ((), "No more quotes: only 2 matched.")
+    assert past.total >= 2  # passages that matched: overlapping windows of one moment count apart
+
+
 @pytest.mark.parametrize(
     "query, says",
     [
