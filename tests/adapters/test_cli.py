@@ -143,6 +143,22 @@ def test_reindex_keeps_answers(env, capsys):
     assert _json(capsys, "storm", "shadow")["quotes"][0]["episode_id"] == SEPTEMBER_2024
 
 
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`podquote quote storm | head -1`: the reader is gone before the quotes are written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data")}
+    environment.pop("PODQUOTE_SEEDS", None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "adapters.cli", "quote", "storm"], stdout=write_end, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT, env=environment, timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
 def test_console_mode_answers_commands_from_stdin(tmp_path):
     environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data")}
     for name in ("TELEGRAM_TOKEN", "DISCORD_TOKEN", "PODQUOTE_SEEDS"):
