@@ -136,6 +136,8 @@ def test_a_page_past_the_last_quote_says_there_are_no_more_not_that_nothing_matc
         ("?!... ---", "Type a few words"),
         ('AND ( ) " * : ^ ~', "too common"),
         ("the and of to", "too common"),
+        ("x" * 5000, "that long"),
+        ("the " + "supercalifragilistic" * 3, "that long"),
         ("zzqx", "Nothing matched"),
         ("after:yesterday missiles", "after: needs a date"),
         ("after:2024-01-01", "Add a few words"),
