@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -46,6 +48,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """Whoever read our output left (`podquote quote storm | head -1`): end quietly, as a tool killed by
+    SIGPIPE does. Standard output now goes nowhere, so flushing it at exit can't fail again
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
 
 
 def _configure_logs(args: argparse.Namespace, settings: Settings) -> None:

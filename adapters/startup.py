@@ -9,7 +9,7 @@ def describe(settings: Settings) -> list[str]:
     """One line per part: on or off, and how; tokens masked."""
     lines = [
         f"data directory: {settings.data_dir.resolve()} (writable)",
-        f"seeds for a new data directory: {settings.seeds_dir or 'none'}",
+        f"seeds for an empty library: {settings.seeds_dir or 'none'}",
         _telegram(settings),
         _discord(settings),
         _feeds(settings),

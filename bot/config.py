@@ -208,7 +208,13 @@ def _limits(text: str) -> PlatformLimits:
 
 
 def _seeds(text: str) -> Path | None:
-    return Path(text) if text.strip() else None
+    if not text.strip():
+        return None
+    # Checked now: a missing folder would otherwise leave the library empty with one easily missed warning.
+    path = Path(text)
+    if not (path.is_dir() and os.access(path, os.R_OK | os.X_OK)):
+        raise ValueError(f"{text} is not a folder podquote can read (leave it empty to turn seeding off)")
+    return path
 
 
 @dataclass(frozen=True)
@@ -226,8 +232,8 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("PODQUOTE_DATA_DIR", "data_dir", Path, "folder for the database and the search index"),
-    Option("PODQUOTE_SEEDS", "seeds_dir", _seeds, "transcripts to ingest into a new data directory; empty: none",
-           empty_counts=True),
+    Option("PODQUOTE_SEEDS", "seeds_dir", _seeds,
+           "transcripts to ingest while the library has no episodes; empty: none", empty_counts=True),
     Option("PODQUOTE_ADMINS", "admins", _admins,
            "the operator's accounts for admin commands: telegram:ID discord:ID (space-separated)"),
     Option("PODQUOTE_HTTP_HOST", "http_host", str, "address of the /healthz and /metrics endpoint"),

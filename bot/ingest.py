@@ -6,7 +6,7 @@ import csv
 import hashlib
 import json
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.storage import EpisodeRecord
 from search.errors import TranscriptError
 from search.formats import parse_transcript
-from search.models import Episode, Transcript
+from search.models import Episode, Segment, Transcript
 
 MANIFEST_NAMES = ("manifest.toml", "manifest.csv", "episodes.csv")
 # Files never taken for transcripts when a folder is ingested.
@@ -68,7 +68,7 @@ def record_from_bytes(
 ) -> EpisodeRecord:
     """Parse and describe one transcript (a file's bytes, or a download's). Raises TranscriptError."""
     transcript = parse_transcript(data, name)
-    metadata = metadata.over(_from_transcript(transcript))
+    given, metadata = metadata, metadata.over(_from_transcript(transcript))
     episode = Episode(
         id=metadata.id or episode_id_for(id_key or source),
         podcast=metadata.podcast or UNKNOWN_PODCAST,
@@ -78,7 +78,12 @@ def record_from_bytes(
         duration=transcript.duration or _last_start(transcript),
         segments=tuple(transcript.segments),
     )
-    return EpisodeRecord(episode, source, transcript.format, fingerprint(data, episode))
+    return EpisodeRecord(
+        episode, source, transcript.format, fingerprint(data, episode),
+        content_key=content_key(episode.segments),
+        id_from_place=metadata.id is None,
+        given=_given(given),
+    )
 
 
 def episode_id_for(key: str) -> str:
@@ -90,6 +95,21 @@ def fingerprint(data: bytes, episode: Episode) -> str:
     """What changes when the file or its metadata changes: re-ingesting the same thing is a no-op."""
     meta = [episode.id, episode.podcast, episode.title, str(episode.published), list(episode.urls)]
     return hashlib.sha256(data + json.dumps(meta).encode()).hexdigest()
+
+
+def content_key(segments: Sequence[Segment]) -> str | None:
+    """A hash of what a transcript says, when and by whom: the same from any file it is read from."""
+    if not segments:
+        return None
+    rows = [[s.text, s.start, s.speaker] for s in segments]
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()
+
+
+def _given(metadata: Metadata) -> tuple[tuple[str, object], ...]:
+    """The episode fields an operator set (a manifest entry, the ingest flags)."""
+    fields = (("podcast", metadata.podcast), ("title", metadata.title),
+              ("published", metadata.published), ("urls", metadata.urls))
+    return tuple((name, value) for name, value in fields if value)
 
 
 def _read_bytes(path: Path) -> bytes:

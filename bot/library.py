@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.config import Settings
-from bot.ingest import Metadata, fingerprint, read_record, record_from_bytes, transcript_files
+from bot.ingest import Metadata, content_key, fingerprint, read_record, record_from_bytes, transcript_files
 from bot.models import EpisodeInfo
 from bot.storage import EpisodeRecord, Storage
 from search.errors import TranscriptError
@@ -78,14 +78,30 @@ class Library:
 
     @classmethod
     async def open(cls, settings: Settings) -> Library:
-        """Open the data directory; seed a new one; bring the index up to date with the database."""
+        """Open the data directory; seed an empty library; bring the index up to date with the database."""
         storage = await Storage.open(settings.data_dir / DATABASE_NAME)
         library = cls(storage, QuoteIndex.open(settings.data_dir))
-        if storage.created and settings.seeds_dir is not None:
+        await library._key_older_episodes()
+        # Whenever it is empty, not only when the database is new: a seeds setting fixed after a
+        # first start that found no seeds still seeds the library.
+        if settings.seeds_dir is not None and not await storage.count_episodes():
             report = await library.ingest([settings.seeds_dir])
-            log.info("seeded folder=%s %s", settings.seeds_dir, report.summary())
+            level = logging.INFO if report.ok else logging.WARNING
+            log.log(level, "seeded folder=%s %s", settings.seeds_dir, report.summary())
         await library.sync_index()
         return library
+
+    async def _key_older_episodes(self) -> None:
+        """Compute the content keys of episodes stored before they were kept (once, after an upgrade)."""
+        ids = await self.storage.ids_without_content_key()
+        for start in range(0, len(ids), INDEX_BATCH):
+            keys = {}
+            for episode_id in ids[start : start + INDEX_BATCH]:
+                loaded = await self.storage.load_episode(episode_id)
+                keys[episode_id] = content_key(loaded[0].segments) if loaded else None
+            await self.storage.set_content_keys({i: key for i, key in keys.items() if key})
+        if ids:
+            log.info("content keys computed episodes=%d", len(ids))
 
     async def close(self) -> None:
         """Close the database."""
@@ -114,11 +130,17 @@ class Library:
             record = await asyncio.to_thread(read_record, path, flags)
         except TranscriptError as error:
             report.failed.append((path, str(error)))
-            log.warning("ingest failed file=%s reason=%s", path, error)
+            # INFO: the caller reports failures (the CLI prints each once; seeding warns with a count).
+            log.info("ingest failed file=%s reason=%s", path, error)
             return
-        outcome = await self._store(record)
+        except Exception as error:  # a parser's bug costs that one file, never the rest of the batch
+            report.failed.append((path, f"could not be parsed ({type(error).__name__})"))
+            # The traceback is for whoever fixes the parser (-v on the command line), not the operator.
+            log.info("ingest crashed file=%s", path, exc_info=True)
+            return
+        outcome, episode_id = await self._store(record)
         setattr(report, outcome, getattr(report, outcome) + 1)
-        report.episode_ids.append(record.episode.id)
+        report.episode_ids.append(episode_id)
 
     async def ingest_bytes(self, data: bytes, name: str, source: str, metadata: Metadata) -> str:
         """Add or replace one episode from a transcript's bytes (a feed's download): 'added',
@@ -129,7 +151,7 @@ class Library:
     @_one_writer
     async def ingest_record(self, record: EpisodeRecord) -> str:
         """Add or replace one episode already read (an upload, a download): 'added', 'replaced' or 'unchanged'."""
-        outcome = await self._store(record)
+        outcome, _ = await self._store(record)
         await self._flush()
         log.info("ingested source=%s episode=%s outcome=%s", record.source, record.episode.id, outcome)
         return outcome
@@ -152,24 +174,44 @@ class Library:
         loaded = await self.storage.load_episode(changed.id)
         if loaded is None:
             return False
-        old, old_fingerprint = loaded
-        if (old.title, old.published, old.urls) == (changed.title, changed.published, changed.urls):
+        edited = await self._retitle(
+            *loaded, title=changed.title, published=changed.published, urls=changed.urls
+        )
+        await self._flush()
+        return edited
+
+    async def _retitle(self, old: Episode, old_fingerprint: str, **fields: object) -> bool:
+        """Give a stored episode new metadata, keeping its transcript; False when nothing changes."""
+        new = replace(old, **fields)
+        if new == old:
             return False
-        new = replace(old, title=changed.title, published=changed.published, urls=changed.urls)
         new_fingerprint = fingerprint(old_fingerprint.encode(), new)
         await self.storage.update_metadata(new, new_fingerprint)
         self._pending[new.id] = (new, new_fingerprint)
-        await self._flush()
         return True
 
-    async def _store(self, record: EpisodeRecord) -> str:
-        """Save one record unless it is already stored; the outcome's name."""
+    async def _store(self, record: EpisodeRecord) -> tuple[str, str]:
+        """Save one record unless it is already stored; the outcome's name and the episode's id."""
         stored = await self.storage.fingerprint_of(record.episode.id)
+        if stored is None and record.id_from_place:
+            twin = await self._twin(record)
+            if twin is not None:
+                return await self._store_twin(twin, record), twin[0].id
         if stored == record.fingerprint or await self.storage.episode_with_fingerprint(record.fingerprint):
-            return "unchanged"
+            return "unchanged", record.episode.id
         await self.storage.save_episode(record)
         self._pending[record.episode.id] = (record.episode, record.fingerprint)
-        return "replaced" if stored else "added"
+        return ("replaced" if stored else "added"), record.episode.id
+
+    async def _twin(self, record: EpisodeRecord) -> tuple[Episode, str] | None:
+        """The stored episode with exactly this transcript, from another path (never two copies)."""
+        twin_id = await self.storage.episode_with_content(record.content_key) if record.content_key else None
+        return await self.storage.load_episode(twin_id) if twin_id else None
+
+    async def _store_twin(self, twin: tuple[Episode, str], record: EpisodeRecord) -> str:
+        """The same transcript again: only the metadata the operator gave for it can change."""
+        changed = await self._retitle(*twin, **dict(record.given))
+        return "replaced" if changed else "unchanged"
 
     async def _flush(self) -> None:
         """Index the episodes saved since the last flush, then record that the index holds them."""

@@ -142,6 +142,12 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
     """,
+    # A hash of each episode's transcript (its segments), so that the same transcript ingested from
+    # another path is known for the episode it is (bot/library.py). NULL until computed, for older rows.
+    """
+    ALTER TABLE episodes ADD COLUMN content_key TEXT;
+    CREATE INDEX episodes_by_content ON episodes(content_key);
+    """,
 )
 
 ALL_FEEDS = "*"
@@ -162,6 +168,13 @@ class EpisodeRecord:
     source: str
     format: str
     fingerprint: str
+    # A hash of the transcript's segments; None when there is no transcript (a feed's listing).
+    content_key: str | None = None
+    # Whether the id only names where the transcript was (its path, an upload's name) because no
+    # manifest id, --episode or feed guid named the episode; then a stored episode with the same
+    # content_key is this one, and `given` holds the metadata the operator set: (field, value) pairs.
+    id_from_place: bool = False
+    given: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +267,24 @@ class Storage:
         row = await self._one("SELECT id FROM episodes WHERE fingerprint = ?", fingerprint)
         return row[0] if row else None
 
+    async def episode_with_content(self, content_key: str) -> str | None:
+        """The id of the first episode stored with this transcript content, if any."""
+        row = await self._one(
+            "SELECT id FROM episodes WHERE content_key = ? ORDER BY added_at, id LIMIT 1", content_key
+        )
+        return row[0] if row else None
+
+    async def ids_without_content_key(self) -> list[str]:
+        """Transcribed episodes stored before content keys were kept."""
+        rows = await self._all("SELECT id FROM episodes WHERE content_key IS NULL AND words > 0 ORDER BY id")
+        return [row[0] for row in rows]
+
+    async def set_content_keys(self, keys: dict[str, str]) -> None:
+        """Record the content keys of episodes stored before they were kept."""
+        await self._write_many(
+            "UPDATE episodes SET content_key = ? WHERE id = ?", ((key, i) for i, key in keys.items())
+        )
+
     async def save_episode(self, record: EpisodeRecord) -> None:
         """Store an episode and its segments, replacing any earlier version, in one transaction."""
         await self.save_episodes([record])
@@ -271,12 +302,12 @@ class Storage:
         await self._db.execute("DELETE FROM segments WHERE episode_id = ?", (episode.id,))
         await self._db.execute(
             "INSERT OR REPLACE INTO episodes (id, podcast_id, title, published, duration, urls,"
-            " source, format, words, fingerprint, indexed_fingerprint, added_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            " source, format, words, fingerprint, indexed_fingerprint, added_at, content_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)",
             (
                 episode.id, podcast_id, episode.title, _iso(episode.published), episode.duration,
                 json.dumps(list(episode.urls)), record.source, record.format,
-                words, record.fingerprint, _now(),
+                words, record.fingerprint, _now(), record.content_key,
             ),
         )
         await self._db.executemany(
@@ -285,11 +316,14 @@ class Storage:
         )
 
     async def update_metadata(self, episode: Episode, fingerprint: str) -> None:
-        """Change an episode's title, date and links (its feed item was edited), keeping its text."""
-        await self._write(
-            "UPDATE episodes SET title = ?, published = ?, urls = ?, fingerprint = ? WHERE id = ?",
-            (episode.title, _iso(episode.published), json.dumps(list(episode.urls)), fingerprint, episode.id),
-        )
+        """Change an episode's podcast, title, date and links (its feed item was edited), keeping its text."""
+        async with self.transaction():
+            await self._db.execute(
+                "UPDATE episodes SET podcast_id = ?, title = ?, published = ?, urls = ?, fingerprint = ?"
+                " WHERE id = ?",
+                (await self._podcast_id(episode.podcast), episode.title, _iso(episode.published),
+                 json.dumps(list(episode.urls)), fingerprint, episode.id),
+            )
 
     async def mark_indexed(self, fingerprints: dict[str, str]) -> None:
         """Record which version of each episode the search index now holds."""

@@ -146,7 +146,9 @@ class QuoteIndex:
         chosen = choose(candidates, wanted, per_episode)
         matcher = Matcher(parsed, plan.rare_terms)
         page = tuple(to_hit(c, matcher) for c in chosen[offset : offset + limit])
-        message = parsed.note if page else parsed.note or explain_empty(parsed, searched=True)
+        message = parsed.note
+        if not page:
+            message = message or explain_empty(parsed, searched=True, found=len(chosen))
         return SearchResult(text, page, result.count, offset, len(chosen) > offset + limit, message)
 
     def searcher(self) -> tantivy.Searcher:

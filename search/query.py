@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from search.analyzer import WORD, sound_key, term_of
+from search.analyzer import MAX_WORD_LENGTH, WORD, sound_key, term_of
 from search.errors import QueryError
 
 MAX_QUERY_CHARS = 1000
@@ -38,6 +39,8 @@ class ParsedQuery:
     episode: list[str] = field(default_factory=list)
     note: str | None = None
     had_words: bool = False
+    # A word was dropped for being longer than any indexed word can be (not for being common).
+    had_long_word: bool = False
 
     @property
     def has_filters(self) -> bool:
@@ -48,6 +51,8 @@ class ParsedQuery:
 def parse_query(text: str) -> ParsedQuery:
     """Split a query into words, phrases and filters; raise QueryError only for a bad filter value."""
     parsed = ParsedQuery()
+    # Composed like the passages (search/formats/_decode.py), whatever the keyboard or app sent.
+    text = unicodedata.normalize("NFC", text)
     if len(text) > MAX_QUERY_CHARS:
         text, parsed.note = text[:MAX_QUERY_CHARS], "Your query was long, so I used its beginning."
     position = 0
@@ -75,6 +80,8 @@ def _query_words(chunk: str, position: int, parsed: ParsedQuery) -> list[QueryWo
         term = term_of(match[0])
         if term:
             found.append(QueryWord(match[0], term, sound_key(match[0]), position + offset))
+        elif len(match[0].encode()) > MAX_WORD_LENGTH:  # the analyzer drops words of more bytes
+            parsed.had_long_word = True
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -222,7 +223,8 @@ def deep_link(urls: Sequence[str], start: float | None) -> str | None:
     """The episode's link, to the moment when the transcript is timed: YouTube t=, audio #t=."""
     if not urls:
         return None
-    if start is None:
+    # Parsing drops times that are no moment, but older databases may hold one (a JSON 1e400).
+    if start is None or not math.isfinite(start) or start < 0:
         return urls[0]
     seconds = int(start)
     for url in urls:

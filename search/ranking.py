@@ -18,7 +18,7 @@ from datetime import date
 import tantivy
 from tantivy import Occur, Query
 
-from search.analyzer import MIN_SOUND_KEY, near_keys
+from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, near_keys
 from search.query import ParsedQuery, QueryWord
 
 # A word found in fewer passages than this share of the index counts as rare (a likely name).
@@ -74,13 +74,21 @@ def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: Pars
     return Plan(narrow, rare, broader=broad)
 
 
-def explain_empty(parsed: ParsedQuery, searched: bool = False) -> str:
-    """Why a search has no quotes to show, in words for the person who asked."""
+def explain_empty(parsed: ParsedQuery, searched: bool = False, found: int = 0) -> str:
+    """Why a search has no quotes to show, in words for the person who asked; `found` quotes
+    matched, all of them before the page asked for."""
+    if found:
+        return f"No more quotes: only {found} matched."
     if searched:
         advice = "Check the spelling, or try fewer or different words"
         if parsed.has_filters:
             advice += ", or loosen the date or episode filter"
         return f"Nothing matched. {advice}."
+    if parsed.had_long_word:
+        return (
+            f"No word in a transcript is that long (over {MAX_WORD_LENGTH} letters)."
+            " Type words you remember."
+        )
     if parsed.had_words:
         return "Those words are too common to search for. Add a more specific word or two."
     if parsed.has_filters:

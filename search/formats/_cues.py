@@ -15,6 +15,9 @@ TIMING = re.compile(
 EMPTY_LINE = re.compile(r"\n\n+")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
+# What is left of a cue id or a timing line cut short: "12", "00:0", "00:00:05.000 --> 00:0".
+_CUT_TIMING = re.compile(r"[ \t]*[\d:.,]+(?:[ \t]*-{1,2}>?[ \t]*[\d:.,]*)?[ \t]*")
+
 # A cue: its start in seconds and its raw text lines.
 Cue = tuple[float, list[str]]
 
@@ -22,31 +25,39 @@ Cue = tuple[float, list[str]]
 def read_cues(text: str, block_break: re.Pattern[str] = BLANK_LINE) -> list[Cue]:
     """Cues in file order; blocks without a timing line (headers, NOTE, STYLE) are skipped.
 
-    A malformed timing line is an error, except in the last block: a download cut off in the
-    middle of its final cue still holds every cue before it, so that one cue is dropped.
+    A malformed timing line is an error. In the last block it means the file was cut off (a
+    download that stopped early), and a cut file is refused whole rather than stored in part.
     """
     blocks = block_break.split(text.strip())
     cues: list[Cue] = []
-    for number, block in enumerate(blocks, start=1):
-        cue = _read_cue(block, is_last=number == len(blocks))
+    for block in blocks[:-1]:
+        cue = _read_cue(block)
         if cue is not None:
             cues.append(cue)
-    return cues
+    last = _read_last_cue(blocks[-1])
+    return cues + [last] if last is not None else cues
 
 
-def _read_cue(block: str, is_last: bool) -> Cue | None:
+def _read_cue(block: str) -> Cue | None:
     """The cue in one block: timing on its first line, or on its second after a cue id."""
     lines = block.split("\n")
     for position, line in enumerate(lines[:2]):
         if "-->" not in line:
             continue
         match = TIMING.fullmatch(line)
-        if match is not None:
-            return parse_timestamp(match["start"]), lines[position + 1:]
-        if is_last:
-            return None
-        raise TranscriptError(f"bad cue timing line: {line.strip()[:60]!r}")
+        if match is None:
+            raise TranscriptError(f"bad cue timing line: {line.strip()[:60]!r}")
+        return parse_timestamp(match["start"]), lines[position + 1:]
     return None
+
+
+def _read_last_cue(block: str) -> Cue | None:
+    """The last block's cue; 'truncated' when the file stops at its id or inside its timing line."""
+    lines = block.split("\n")
+    end = lines[-1]
+    if len(lines) <= 2 and _CUT_TIMING.fullmatch(end) and not TIMING.fullmatch(end):
+        raise TranscriptError("truncated: the file ends inside its last cue's timing line")
+    return _read_cue(block)
 
 
 def starts_with_cue(text: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from search.errors import TranscriptError
 
@@ -33,7 +34,9 @@ def decode(data: bytes) -> str:
         text = _decode_utf8(data)
     if not text.strip():
         raise TranscriptError("empty file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # NFC: macOS and some caption tools write "ï" as "i" plus a combining mark, which the analyzer would
+    # cut in two. Not NFKC: that would also rewrite what a quote shows ("…" as "...", "²" as "2").
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _decode_utf16(data: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 
@@ -117,8 +118,14 @@ def add_segments(
 ) -> None:
     """Clean `text` and append it to `segments` as one or more sentence-sized segments."""
     cleaned = clean_text(text)
+    start = start if is_moment(start) else None
     if cleaned:
         segments.extend(Segment(chunk, start, speaker) for chunk in chunk_words(cleaned))
+
+
+def is_moment(seconds: float | None) -> bool:
+    """Whether a start time can be linked to: finite and not negative (a file may say 1e400 or NaN)."""
+    return seconds is not None and math.isfinite(seconds) and seconds >= 0
 
 
 def looks_like_prose(text: str) -> bool:

@@ -5,19 +5,27 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from search.errors import TranscriptError
 from search.formats._text import add_segments, collapse_whitespace, parse_timestamp
 from search.models import Segment, Transcript
 
 NAME = "html"
 EXTENSIONS = (".html", ".htm")
 
-# A document (doctype or <html>, perhaps after an XML prolog) or a fragment opening on a
-# transcript tag. Other XML (<rss>, <note>) is not HTML even when it holds a <body> element.
+# A document (doctype or <html>, perhaps after an XML prolog) or a fragment opening on an HTML
+# element a page or its transcript part starts with (a heading, a list, <meta charset>, <strong>).
+# Other XML (<rss>, <note>) is not HTML even when it holds a <body> element.
+_FRAGMENT_TAGS = (
+    "head|body|main|header|footer|nav|aside|section|article|div|span|p|cite|time|h[1-6]|ul|ol|li|dl"
+    "|dt|dd|table|blockquote|pre|strong|em|b|i|u|small|mark|a|br|hr|meta|link|title|figure|figcaption"
+)
 _HTML_START = re.compile(
     r"\s*(?:<!--.*?-->\s*)*(?:<\?xml[^>]*>\s*)?(?:<!doctype\s+html|<html\b"
-    r"|<(?:head|body|p|cite|time|div|section|article|span)\b)",
+    rf"|<(?:{_FRAGMENT_TAGS})\b)",
     re.IGNORECASE | re.DOTALL,
 )
+# A document that opens these and never closes them was cut off (a download that stopped early).
+_DOCUMENT = ("html", "body")
 _IGNORED = frozenset({"script", "style", "noscript", "template"})
 # Elements whose text is metadata for what follows, never speech.
 _CAPTURED = frozenset({"cite", "time", "title", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -36,6 +44,8 @@ def parse(text: str) -> Transcript:
     parser = _TranscriptParser()
     parser.feed(text)
     parser.close()
+    if parser.unclosed:
+        raise TranscriptError(f"truncated: the file ends before its </{parser.unclosed[-1]}>")
     return Transcript(segments=parser.segments, format=NAME, title=parser.title)
 
 
@@ -53,9 +63,12 @@ class _TranscriptParser(HTMLParser):
         self._captured_tag: str | None = None
         self._captured: list[str] = []
         self._ignored_depth = 0
+        self.unclosed: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         """Open an ignored, captured or block element."""
+        if tag in _DOCUMENT and tag not in self.unclosed:
+            self.unclosed.append(tag)
         if tag in _IGNORED:
             self._ignored_depth += 1
         elif tag in _CAPTURED:
@@ -69,6 +82,8 @@ class _TranscriptParser(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         """Close an element; the end of a <cite> or <time> sets what the next paragraphs get."""
+        if tag in self.unclosed:
+            self.unclosed.remove(tag)
         if tag in _IGNORED:
             self._ignored_depth = max(0, self._ignored_depth - 1)
         elif tag == self._captured_tag:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 
 from search.errors import TranscriptError
-from search.formats._text import add_segments
+from search.formats._text import add_segments, is_moment
 from search.models import Segment, Transcript
 
 NAME = "json"
@@ -44,6 +44,9 @@ def _load(text: str) -> object:
     """Decode the JSON, telling a file cut short from one that is malformed."""
     try:
         return json.loads(text)
+    except RecursionError as error:
+        # Python's decoder recurses once per nested list or object; thousands of `[` exhaust it.
+        raise TranscriptError("malformed JSON transcript (nested too deeply)") from error
     except json.JSONDecodeError as error:
         if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
             raise TranscriptError("truncated JSON transcript") from error
@@ -63,12 +66,23 @@ def _rows(data: object) -> list[Row]:
 def _row(entry: dict) -> Row:
     """(speaker, start, body) of one entry; a missing or odd speaker or time becomes None."""
     speaker = entry.get("speaker")
-    start = entry.get("startTime")
     return (
         speaker.strip() or None if isinstance(speaker, str) else None,
-        float(start) if isinstance(start, (int, float)) and not isinstance(start, bool) else None,
+        _start(entry.get("startTime")),
         entry["body"].strip(),
     )
+
+
+def _start(value: object) -> float | None:
+    """A start time in seconds; None for anything that is no moment of the episode (a string,
+    NaN, a negative number, 1e400), so the words still go in without a time."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer literal of hundreds of digits
+        return None
+    return seconds if is_moment(seconds) else None
 
 
 def _sentences(rows: Iterable[Row]) -> Iterator[tuple[float | None, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from search.errors import TranscriptError
 from search.formats._text import collapse_whitespace, parse_date
 from search.formats._turns import prose_segments
 from search.models import Transcript
@@ -20,13 +21,15 @@ _HEADER_LINES = 12
 def looks_like(text: str) -> bool:
     """Whether line 2 is `Episode Date:` and a `Transcript` line follows soon after."""
     lines = [line.strip() for line in text.lstrip().split("\n", _HEADER_LINES)[:_HEADER_LINES]]
-    return len(lines) > 2 and lines[1].startswith("Episode Date:") and "Transcript" in lines
+    return len(lines) > 2 and lines[1].startswith("Episode Date:") and "Transcript" in lines[2:]
 
 
 def parse(text: str) -> Transcript:
     """Parse the header into metadata and the wrapped lines into whole-sentence segments."""
     lines = [line.strip() for line in text.strip().split("\n")]
-    transcript_at = lines.index("Transcript", 1)
+    if "Transcript" not in lines[2:]:
+        raise TranscriptError("podscripts page without its 'Transcript' line")
+    transcript_at = lines.index("Transcript", 2)
     body_start = transcript_at + 1
     if body_start < len(lines) and _DISCUSSION.fullmatch(lines[body_start]):
         body_start += 1

@@ -100,6 +100,25 @@ def test_ingest_reports_each_failure_and_exits_non_zero(env, capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["quotes"][0]["podcast"] == "Airships"
 
 
+def test_each_bad_file_gets_one_line_on_stderr(tmp_path):
+    """As the operator runs it (logging set up by the entry point): the reason once, not also a log line."""
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01\x02binary")
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data"), "PODQUOTE_SEEDS": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "ingest", str(bad)],
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120,
+    )
+    assert done.returncode == 1
+    assert [line for line in done.stderr.splitlines() if "bad.txt" in line] == [f"podquote: {bad}: binary file"]
+
+
+def test_a_seeds_folder_that_is_missing_stops_every_command_with_its_reason(env, capsys, monkeypatch):
+    monkeypatch.setenv("PODQUOTE_SEEDS", "/nonexistent")
+    assert main(["stats"]) == 2
+    assert capsys.readouterr().err.startswith("podquote: PODQUOTE_SEEDS: /nonexistent is not a folder")
+
+
 def test_ingest_with_title_and_date_flags(env, capsys, tmp_path):
     path = tmp_path / "ep.srt"
     path.write_text("1\n00:00:01,000 --> 00:00:03,000\nA zeppelin over the sea.\n")
@@ -122,6 +141,22 @@ def test_reindex_keeps_answers(env, capsys):
     assert main(["reindex"]) == 0
     capsys.readouterr()
     assert _json(capsys, "storm", "shadow")["quotes"][0]["episode_id"] == SEPTEMBER_2024
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`podquote quote storm | head -1`: the reader is gone before the quotes are written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(tmp_path / "data")}
+    environment.pop("PODQUOTE_SEEDS", None)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "adapters.cli", "quote", "storm"], stdout=write_end, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT, env=environment, timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
 
 
 def test_console_mode_answers_commands_from_stdin(tmp_path):

@@ -1,13 +1,16 @@
 """The library: seeding, ingesting real files, re-ingest, replacement, failures, index sync."""
 
 import asyncio
+import logging
 import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
 
 from bot.config import Settings
 from bot.ingest import Metadata
 from bot.library import Library
+from search.formats import srt
 from tests.conftest import DECEMBER_2025, SEEDS, SEPTEMBER_2024
 
 VTT = """WEBVTT
@@ -42,6 +45,26 @@ async def test_an_empty_seeds_setting_turns_seeding_off(tmp_path):
     await library.close()
 
 
+async def test_a_seed_that_fails_is_a_warning_with_the_count(tmp_path, caplog):
+    seeds = tmp_path / "seeds"
+    _write(seeds, "good.vtt", VTT)
+    _write(seeds, "empty.txt", "")
+    with caplog.at_level(logging.INFO, logger="bot.library"):
+        library = await Library.open(Settings(data_dir=tmp_path / "data", seeds_dir=seeds))
+    await library.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("seeded") and "1 failed" in warnings[0]
+
+
+async def test_an_empty_library_is_seeded_once_seeds_are_configured(tmp_path):
+    """Seeding isn't tied to a new database: a first start without (working) seeds is not for good."""
+    data_dir = tmp_path / "data"
+    await (await Library.open(Settings(data_dir=data_dir, seeds_dir=None))).close()
+    library = await Library.open(Settings(data_dir=data_dir, seeds_dir=SEEDS))
+    assert [e.id for e in await library.episodes(10)] == [DECEMBER_2025, SEPTEMBER_2024]
+    await library.close()
+
+
 async def test_seeds_are_not_ingested_again_into_a_used_data_directory(settings, tmp_path):
     first = await Library.open(settings)
     await first.close()
@@ -73,12 +96,67 @@ async def test_a_changed_file_replaces_its_episode(library, tmp_path):
     assert (await library.stats())["episodes"] == 3
 
 
+async def test_the_same_transcript_from_another_path_is_the_episode_already_stored(library, tmp_path):
+    """The audit's case: a copy of a seed file, ingested into a seeded library, is that seed episode."""
+    copy = shutil.copy(SEEDS / "000_2522e9545a44e52d.txt", tmp_path / "elsewhere.txt")
+    report = await library.ingest([Path(copy)])
+    assert (report.added, report.replaced, report.unchanged, report.episode_ids) == (0, 0, 1, [DECEMBER_2025])
+    assert [e.id for e in await library.episodes(10)] == [DECEMBER_2025, SEPTEMBER_2024]
+
+
+async def test_a_copy_with_metadata_given_updates_the_stored_episode(library, tmp_path):
+    first = _write(tmp_path / "a", "zeppelin.vtt", VTT)
+    copy = _write(tmp_path / "b", "airships.vtt", VTT)
+    added = await library.ingest([first], Metadata(title="Zeppelins"))
+    again = await library.ingest([copy], Metadata(podcast="Airships"))
+    assert (again.added, again.replaced, again.episode_ids) == (0, 1, added.episode_ids)
+    quotes = library.search("zeppelin", limit=10).quotes
+    assert [(q.episode_id, q.podcast, q.episode_title) for q in quotes] == [
+        (added.episode_ids[0], "Airships", "Zeppelins")
+    ]
+    assert (await library.stats())["episodes"] == 3
+
+
+async def test_a_copy_that_was_edited_is_another_episode(library, tmp_path):
+    await library.ingest([_write(tmp_path / "a", "zeppelin.vtt", VTT)])
+    report = await library.ingest([_write(tmp_path / "b", "zeppelin.vtt", VTT.replace("dawn", "dusk"))])
+    assert report.added == 1
+    assert (await library.stats())["episodes"] == 4
+
+
+async def test_an_explicit_episode_id_is_never_merged_by_content(library, tmp_path):
+    await library.ingest([_write(tmp_path / "a", "zeppelin.vtt", VTT)])
+    report = await library.ingest([_write(tmp_path / "b", "zeppelin.vtt", VTT)], Metadata(id="guid-42"))
+    assert (report.added, report.episode_ids) == (1, ["guid-42"])
+
+
+async def test_episodes_stored_before_content_keys_are_recognised_after_an_upgrade(settings, tmp_path):
+    library = await Library.open(settings)
+    await library.close()
+    database = sqlite3.connect(settings.data_dir / "podquote.db")
+    database.execute("UPDATE episodes SET content_key = NULL")
+    database.commit()
+    database.close()
+    reopened = await Library.open(settings)
+    copy = shutil.copy(SEEDS / "003_e6d2948ca99f10f8.txt", tmp_path / "copy.txt")
+    report = await reopened.ingest([Path(copy)])
+    await reopened.close()
+    assert (report.unchanged, report.episode_ids) == (1, [SEPTEMBER_2024])
+
+
 async def test_timed_files_keep_start_times_and_speakers(library, tmp_path):
     path = _write(tmp_path / "in", "zeppelin.vtt", VTT)
     await library.ingest([path], Metadata(urls=("https://cdn.example/z.mp3",)))
     quote = library.search("nobody expected").quotes[0]
     assert (quote.start_seconds, quote.speaker) == (65.5, "Bob")
     assert quote.url == "https://cdn.example/z.mp3#t=65"
+
+
+async def test_a_json_start_time_past_any_clock_still_quotes_with_a_plain_link(library, tmp_path):
+    path = _write(tmp_path / "in", "far.json", '{"segments": [{"startTime": 1e400, "body": "The zeppelin landed."}]}')
+    await library.ingest([path], Metadata(urls=("https://cdn.example/far.mp3",)))
+    quote = library.search("zeppelin").quotes[0]
+    assert (quote.start_seconds, quote.url) == (None, "https://cdn.example/far.mp3")
 
 
 async def test_a_bad_file_is_reported_and_the_rest_of_the_batch_goes_in(library, tmp_path):
@@ -96,6 +174,21 @@ async def test_a_bad_file_is_reported_and_the_rest_of_the_batch_goes_in(library,
     after = await library.stats()
     assert after["episodes"] == before["episodes"] + 1
     assert "1 failed" not in report.summary() and "4 failed" in report.summary()
+
+
+async def test_a_file_that_crashes_its_parser_fails_alone(library, tmp_path, monkeypatch):
+    """The last resort for a parser bug nobody foresaw: that file fails, the batch goes on."""
+
+    def crash(text):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(srt, "parse", crash)
+    folder = tmp_path / "batch"
+    _write(folder, "a.srt", "1\n00:00:01,000 --> 00:00:02,000\nHello there.\n")
+    _write(folder, "b.vtt", VTT)
+    report = await library.ingest([folder])
+    assert report.added == 1
+    assert report.failed == [(folder / "a.srt", "could not be parsed (ZeroDivisionError)")]
 
 
 async def test_a_manifest_beside_the_files_gives_their_metadata(library, tmp_path):

@@ -94,6 +94,14 @@ def test_an_empty_seeds_setting_turns_seeding_off_and_unset_keeps_the_embedded_s
     assert load_settings({}).seeds_dir == ROOT / "seeds"
 
 
+def test_a_seeds_setting_that_names_no_readable_folder_is_a_mistake(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    for wrong in ("/nonexistent", str(tmp_path / "a-file")):
+        with pytest.raises(ConfigError, match=f"^PODQUOTE_SEEDS: {wrong} is not a folder podquote can read"):
+            load_settings({"PODQUOTE_SEEDS": wrong})
+    assert load_settings({"PODQUOTE_SEEDS": str(tmp_path)}).seeds_dir == tmp_path
+
+
 def test_an_unwritable_data_directory_is_named(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()

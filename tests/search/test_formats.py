@@ -6,6 +6,7 @@ import codecs
 import json
 import random
 import re
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 
 from search.errors import TranscriptError
 from search.formats import detect_format, parse_transcript
-from search.formats._text import chunk_words, parse_timestamp, remove_stage_notes
+from search.formats._text import add_segments, chunk_words, parse_timestamp, remove_stage_notes
+from search.formats import podscripts
 from search.formats.archivefm import parse_duration
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,19 @@ def test_podscripts_seed_joins_wrapped_lines_into_sentences():
     assert all(segment.start is None for segment in transcript.segments)
     # Every segment ends a sentence: chunks never cut one in half.
     assert all(segment.text[-1] in ".?!" for segment in transcript.segments)
+
+
+def test_podscripts_header_whose_transcript_line_comes_first_is_no_crash():
+    """`Transcript` as the show line is not the marker the body follows: never a bare ValueError."""
+    page = "Transcript\nEpisode Date: December 1, 2025Talk\n" + "We spoke at length about the rivers. " * 5
+    transcript = parse_transcript(page.encode(), "page.txt")
+    assert transcript.format != "podscripts"
+    assert "We spoke at length about the rivers." in all_text(transcript)
+
+
+def test_podscripts_parser_refuses_a_page_without_its_transcript_line():
+    with pytest.raises(TranscriptError, match="without its 'Transcript' line"):
+        podscripts.parse("Transcript\nEpisode Date: December 1, 2025Talk\nwords\n")
 
 
 def test_archivefm_seed():
@@ -176,6 +191,20 @@ def test_json_word_level_segments_are_merged_into_sentences():
     assert len(all_text(transcript).split()) == len(words) - 1
 
 
+@pytest.mark.parametrize("start", ["1e400", "-1e400", "NaN", "Infinity", "-2.5", "1" + "0" * 400])
+def test_json_start_times_that_are_no_moment_are_dropped_and_the_words_kept(start):
+    data = f'{{"segments": [{{"startTime": {start}, "body": "Hello there."}}]}}'
+    segments = parse_transcript(data.encode(), "x.json").segments
+    assert [(s.start, s.text) for s in segments] == [(None, "Hello there.")]
+
+
+def test_every_format_s_segments_get_only_times_that_are_moments():
+    segments = []
+    for start in (float("nan"), float("inf"), -1.0, 0.0, 12.5):
+        add_segments(segments, "Hello there.", start)
+    assert [s.start for s in segments] == [None, None, None, 0.0, 12.5]
+
+
 def test_json_without_segments_list_is_unknown_format():
     assert refusal(b'{"version": "1.0.0", "segments": "none"}').startswith("unknown format")
     assert refusal(b'{"segments": [1, 2, 3]}').startswith("unknown format")
@@ -192,6 +221,13 @@ def test_truncated_json_transcript(cut):
 def test_malformed_json_transcript_names_the_place():
     message = refusal(b'{"segments": [{"body": "hi"},, {"body": "there"}]}')
     assert message == "malformed JSON transcript (line 1, column 30)"
+
+
+@pytest.mark.parametrize("closed", [False, True])
+def test_json_nested_too_deeply_is_refused_not_a_crash(closed):
+    depth = 100_000
+    data = '{"segments": ' + "[" * depth + ("]" * depth + "}" if closed else "")
+    assert refusal(data.encode(), "deep.json") == "malformed JSON transcript (nested too deeply)"
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -217,6 +253,17 @@ def test_html_plain_paragraphs():
         (None, None, "First paragraph of a transcript without speakers or times."),
         (None, None, "Second paragraph, wrapped over two lines."),
     ]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["<h2>Episode 7</h2>", "<main>", "<ul><li>Show notes</li></ul>", '<meta charset="utf-8">', "<strong>Ann:</strong>"],
+)
+def test_html_fragments_opening_on_other_elements_are_html(opening):
+    page = opening + "\n<p>The river rose over the bank at night.</p>\n<p>Nobody slept.</p>"
+    transcript = parse_transcript(page.encode(), "episode-7.html")
+    assert transcript.format == "html"
+    assert "The river rose over the bank at night. Nobody slept." in all_text(transcript)
 
 
 # --- Markdown (real Changelog excerpt) ---------------------------------------------------------
@@ -469,26 +516,39 @@ def test_any_cut_or_damaged_fixture_parses_or_raises_transcript_error(name):
             assert_clean_segments(transcript)
 
 
-def test_truncated_vtt_drops_the_cut_final_cue():
+@pytest.mark.parametrize("cut", [b"00:00:05.000 --> 00:0", b"00:0", b"3", b"3\n00:00:05.000 -"])
+def test_a_vtt_cut_inside_its_last_timing_line_is_refused_whole(cut):
     data = (
         b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nFirst words.\n\n"
-        b"00:00:03.000 --> 00:00:04.000\nSecond words.\n\n00:00:05.000 --> 00:0"
+        b"00:00:03.000 --> 00:00:04.000\nSecond words.\n\n" + cut
     )
-    transcript = parse_transcript(data)
-    assert [(s.start, s.text) for s in transcript.segments] == [
-        (1.0, "First words."),
-        (3.0, "Second words."),
-    ]
+    assert refusal(data) == "truncated: the file ends inside its last cue's timing line"
 
 
-def test_truncated_srt_drops_the_cut_final_cue():
-    data = fixture("episode.srt") + b"\n5\n00:01:20,0"
-    transcript = parse_transcript(data)
-    assert [s.start for s in transcript.segments] == [1.0, 4.5, 6.5, 70.25]
+@pytest.mark.parametrize("cut", [b"\n5\n00:01:20,0", b"\n5\n00:0", b"\n5", b"\n5\n00:01:20,000 --> 00:01:2"])
+def test_an_srt_cut_inside_its_last_timing_line_is_refused_whole(cut):
+    data = fixture("episode.srt") + cut
+    assert refusal(data) == "truncated: the file ends inside its last cue's timing line"
+
+
+def test_an_srt_whose_last_cue_is_whole_still_parses():
+    data = fixture("episode.srt") + b"\n5\n00:01:20,000 --> 00:01:22,000\nThe end.\n"
+    assert parse_transcript(data).segments[-1].text == "The end."
+
+
+def test_a_bad_timing_line_in_the_last_cue_is_named_not_dropped():
+    data = b"1\n00:00:01,000 --> 00:00:02,000\nOne.\n\n2\n00:00:0x,000 --> 00:00:04,000\nTwo.\n"
+    assert refusal(data) == "bad cue timing line: '00:00:0x,000 --> 00:00:04,000'"
 
 
 def test_vtt_cut_before_any_whole_cue_has_no_text():
     assert refusal(b"WEBVTT\n\n00:00:01.000 --> 00:00") == "no transcript text found"
+
+
+@pytest.mark.parametrize(("end", "missing"), [("", "</body>"), ("</p>", "</body>"), ("</p></body>", "</html>")])
+def test_an_html_document_cut_before_its_closing_tags_is_refused_whole(end, missing):
+    page = "<!DOCTYPE html><html><head><title>Ep</title></head><body><p>Hello there, friends.</p><p>More." + end
+    assert refusal(page.encode(), "ep.html") == f"truncated: the file ends before its {missing}"
 
 
 def test_bad_timing_line_in_the_middle_is_rejected():
@@ -504,6 +564,13 @@ def test_files_with_only_stage_notes_have_no_text():
         "no transcript text found"
     )
     assert refusal(b"<html><body><p>[Applause]</p></body></html>") == "no transcript text found"
+
+
+def test_decomposed_letters_are_composed_as_the_file_is_read():
+    """macOS writes "ï" as "i" + U+0308; stored composed, the analyzer keeps the word whole."""
+    decomposed = unicodedata.normalize("NFD", "A naïve man from Zürich spoke about the café at length today.")
+    text = all_text(parse_transcript(decomposed.encode(), "notes.txt"))
+    assert "naïve" in text and "Zürich" in text and "café" in text
 
 
 # --- helpers -----------------------------------------------------------------------------------

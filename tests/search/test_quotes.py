@@ -1,5 +1,7 @@
 """Quote trimming, deep links and the distance used for sound-alikes."""
 
+import pytest
+
 from search.quotes import MAX_QUOTE_CHARS, deep_link, edit_distance, quote_bounds
 
 
@@ -35,6 +37,12 @@ def test_links_without_a_moment_or_a_known_kind_stay_as_they_are():
     assert deep_link(["https://example.com/ep/1"], 30) == "https://example.com/ep/1"
     assert deep_link(["https://www.youtube.com/watch?v=abc"], None) == "https://www.youtube.com/watch?v=abc"
     assert deep_link([], 30) is None
+
+
+@pytest.mark.parametrize("start", [float("inf"), float("-inf"), float("nan"), -3.0])
+def test_a_start_time_that_is_no_moment_links_to_the_episode_itself(start):
+    """Times stored before parsing refused them (a JSON startTime of 1e400) must not crash a quote."""
+    assert deep_link(["https://cdn.example/ep1.mp3"], start) == "https://cdn.example/ep1.mp3"
 
 
 def test_a_timed_link_prefers_the_video_then_the_audio_over_the_page():
