@@ -80,7 +80,11 @@ class Library:
     async def open(cls, settings: Settings) -> Library:
         """Open the data directory; seed an empty library; bring the index up to date with the database."""
         storage = await Storage.open(settings.data_dir / DATABASE_NAME)
-        library = cls(storage, QuoteIndex.open(settings.data_dir))
+        try:
+            library = cls(storage, QuoteIndex.open(settings.data_dir))
+        except BaseException:
+            await storage.close()  # its worker thread would keep the process alive after the error
+            raise
         await library._key_older_episodes()
         # Whenever it is empty, not only when the database is new: a seeds setting fixed after a
         # first start that found no seeds still seeds the library.

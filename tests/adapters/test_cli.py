@@ -184,3 +184,15 @@ def test_a_run_with_no_token_and_no_commands_fails_saying_why(tmp_path):
     )
     assert done.returncode == 1
     assert "no chat token is configured" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_damaged_index_is_reported_and_the_process_ends(env, capsys):
+    assert main(["stats"]) == 0
+    (env / "data" / "index-v1" / "meta.json").write_text("{ not json")
+    environment = {**os.environ, "PODQUOTE_DATA_DIR": str(env / "data")}
+    done = subprocess.run(  # it used to hang: the database's worker thread kept the process alive
+        [sys.executable, "-m", "adapters.cli", "stats"], stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=60,
+    )
+    assert done.returncode != 0
+    assert "cannot open the search index" in done.stderr and "Traceback" not in done.stderr
