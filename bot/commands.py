@@ -17,7 +17,7 @@ from bot.library import Library
 from bot.metrics import Metrics
 from bot.models import ChatRef, EpisodeInfo, EpisodesReply, QuoteReply, Reply, TextReply
 from bot.outbox import Outbox
-from bot.storage import ALL_FEEDS, EpisodeRecord
+from bot.storage import ALL_FEEDS
 from search.analyzer import term_of
 from search.errors import TranscriptError
 
@@ -296,19 +296,20 @@ class Commands:
             record = await asyncio.to_thread(record_from_bytes, data, name, upload_source(name), metadata)
         except TranscriptError as error:
             return TextReply(f"{name}: not added: {error}.")
-        outcome = await self.library.ingest_record(record)
-        return TextReply(await self._ingested(name, record, outcome))
+        outcome, episode_id = await self.library.ingest_record(record)
+        return TextReply(await self._ingested(name, episode_id, outcome))
 
-    async def _ingested(self, name: str, record: EpisodeRecord, outcome: str) -> str:
-        """What an upload did, in a line: the episode, how many words are searchable now."""
-        episode = record.episode
+    async def _ingested(self, name: str, episode_id: str, outcome: str) -> str:
+        """What an upload did, in a line: the episode (the one that already had this very transcript,
+        if any), how many words are searchable now."""
+        episode = await self.library.storage.episode_info(episode_id)
+        if episode is None:  # removed meanwhile by another ingest: nothing more to say about it
+            return f"{name}: {outcome}."
         if outcome == "unchanged":
             return f"{name}: unchanged; the library already has exactly this transcript of “{episode.title}”."
-        stored = await self.library.storage.episode_info(episode.id)
-        words = f"{stored.words:,} words" if stored else "its words"
         done = "Added" if outcome == "added" else "Replaced the transcript of"
         source = f"{episode.podcast}, {episode.published.isoformat()}" if episode.published else episode.podcast
-        return f"{done} “{episode.title}” ({source}): {words} searchable now."
+        return f"{done} “{episode.title}” ({source}): {episode.words:,} words searchable now."
 
 
 def upload_name(filename: str) -> str:

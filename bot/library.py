@@ -150,15 +150,17 @@ class Library:
         """Add or replace one episode from a transcript's bytes (a feed's download): 'added',
         'replaced' or 'unchanged'. Raises TranscriptError when they can't be read."""
         record = await asyncio.to_thread(record_from_bytes, data, name, source, metadata)
-        return await self.ingest_record(record)
+        outcome, _ = await self.ingest_record(record)
+        return outcome
 
     @_one_writer
-    async def ingest_record(self, record: EpisodeRecord) -> str:
-        """Add or replace one episode already read (an upload, a download): 'added', 'replaced' or 'unchanged'."""
-        outcome, _ = await self._store(record)
+    async def ingest_record(self, record: EpisodeRecord) -> tuple[str, str]:
+        """Add or replace one episode already read (an upload, a download): 'added', 'replaced' or
+        'unchanged', and the episode's id (another's, when it already had exactly this transcript)."""
+        outcome, episode_id = await self._store(record)
         await self._flush()
-        log.info("ingested source=%s episode=%s outcome=%s", record.source, record.episode.id, outcome)
-        return outcome
+        log.info("ingested source=%s episode=%s outcome=%s", record.source, episode_id, outcome)
+        return outcome, episode_id
 
     @_one_writer
     async def list_episodes(self, episodes: Sequence[Episode], source: str) -> int:

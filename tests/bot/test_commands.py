@@ -278,6 +278,13 @@ async def test_the_same_upload_again_is_unchanged_and_a_changed_one_replaces_it(
     assert (await commands.quote("harbour")).quotes == () and (await commands.quote("lighthouse")).quotes
 
 
+async def test_an_upload_of_a_stored_transcript_under_another_name_names_that_episode(commands, library):
+    await commands.ingest_upload("zeppelin.vtt", ZEPPELIN, OPERATOR)
+    again = await commands.ingest_upload("copy of zeppelin.vtt", ZEPPELIN, OPERATOR)
+    assert again.text == "copy of zeppelin.vtt: unchanged; the library already has exactly this transcript of “zeppelin”."
+    assert await library.storage.count_episodes() == 3
+
+
 async def test_an_upload_named_like_an_ingested_file_replaces_that_episode_keeping_its_details(commands, library):
     name = next(SEEDS.glob("000_*.txt")).name  # the December seed, ingested from the seeds folder
     reply = await commands.ingest_upload(f"C:\\Users\\op\\{name}", ZEPPELIN, OPERATOR)
