@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 from adapters.console import render_episodes, render_quotes
@@ -27,9 +27,11 @@ from bot.ingest import Metadata, episode_id_for, parse_day
 from bot.library import Library
 from bot.models import EpisodesReply
 from bot.outbox import Outbox
-from bot.watcher import PollReport, Watcher, WatchPolicy, open_fetcher
 from search.errors import PodquoteError
 from search.models import Hit, SearchResult
+
+if TYPE_CHECKING:
+    from bot.watcher import PollReport
 
 log = logging.getLogger("podquote")
 PROGRESS_MIN_FILES = 20
@@ -282,6 +284,9 @@ async def _feed_add(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _first_poll(settings: Settings, library: Library, feeds: FeedStore, feed: Feed) -> PollReport:
     """Read a new feed once, so the operator sees at once whether it works; its backlog is only recorded."""
+    # Imported here, as `run` is: HTTP clients cost every `podquote quote` a tenth of a second to import.
+    from bot.watcher import Watcher, WatchPolicy, open_fetcher
+
     session, fetcher = open_fetcher(settings)
     async with session:
         watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, SystemClock(),

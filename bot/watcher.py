@@ -18,7 +18,6 @@ from bot.config import Settings
 from bot.feeds import (
     FeedError,
     FeedItem,
-    Fetcher,
     FetchError,
     FetchResult,
     NoticePolicy,
@@ -32,6 +31,7 @@ from bot.feeds import (
     preferred_transcripts,
     transcript_file_name,
 )
+from bot.fetch import Fetcher
 from bot.feedstore import Feed, FeedHealth, FeedStore, WaitingTranscript
 from bot.ingest import Metadata, episode_id_for
 from bot.library import DATABASE_NAME, Library

@@ -6,7 +6,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.feeds import Fetcher, FetchError
+from bot.feeds import FetchError
+from bot.fetch import Fetcher
 
 
 @pytest.fixture
