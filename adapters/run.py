@@ -147,21 +147,20 @@ class Supervisor:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self.stop)
-        started = self._running
         try:
             for service in self.services:
                 if self._stop.is_set():
                     break
                 if await self._start(service):
-                    started.append(service)
+                    self._running.append(service)
                 elif self.strict:
                     return 1
-            if not started:
+            if not self._running:
                 return 1
             await self._stop.wait()
             return 0
         finally:
-            await self._stop_all(started)
+            await self._stop_all()
 
     async def _start(self, service: Service) -> bool:
         """Start one service; whether it started (a failure is logged and kept for /healthz)."""
@@ -212,8 +211,9 @@ class Supervisor:
             del self._notifiers[notifier.platform]
             log.warning("notices wait until the adapter starts platform=%s", notifier.platform)
 
-    async def _stop_all(self, started: list[Service]) -> None:
-        stopping, self._running = list(reversed(started)), []
+    async def _stop_all(self) -> None:
+        """Stop the running services, the last started first."""
+        stopping, self._running = list(reversed(self._running)), []
         for service in stopping:
             try:
                 await service.stop()
