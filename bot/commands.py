@@ -349,7 +349,7 @@ def _deliveries_line(counts: dict[str, int]) -> str:
 
 def _feeds_line(feeds: list[FeedHealth]) -> str:
     """How many feeds, how many in trouble, and when one was last polled."""
-    failing = sum(1 for h in feeds if h.feed.errors and not h.feed.paused)
+    failing = sum(1 for h in feeds if h.feed.failing)
     paused = sum(1 for h in feeds if h.feed.paused)
     polls = [h.feed.last_poll_at for h in feeds if h.feed.last_poll_at]
     last = f", last poll {_utc(max(polls))}" if polls else ""

@@ -38,6 +38,11 @@ class Feed:
     paused: bool
 
     @property
+    def failing(self) -> bool:
+        """Its last polls failed, though not yet so often that it was paused."""
+        return self.errors > 0 and not self.paused
+
+    @property
     def names(self) -> tuple[str, ...]:
         """What a subscription may call this feed (besides '*'): the address it was added by, and where it is now."""
         return tuple(dict.fromkeys((self.url, self.fetch_url)))

@@ -121,11 +121,11 @@ class Watcher:
 
     def health(self) -> tuple[bool, str]:
         """Down while a feed is paused (it failed too often); failing feeds are only mentioned."""
-        paused = [h.feed.url for h in self.feed_health if h.feed.paused]
-        failing = sum(1 for h in self.feed_health if h.feed.errors and not h.feed.paused)
-        if paused:
-            return False, f"{len(paused)} of {len(self.feed_health)} feeds paused after failing: {', '.join(paused[:3])}"
         count = len(self.feed_health)
+        paused = [h.feed.url for h in self.feed_health if h.feed.paused]
+        failing = sum(1 for h in self.feed_health if h.feed.failing)
+        if paused:
+            return False, f"{len(paused)} of {count} feeds paused after failing: {', '.join(paused[:3])}"
         return True, f"watching {count} feed{'' if count == 1 else 's'}" + (f", {failing} failing" if failing else "")
 
     async def poll_due(self) -> list[PollReport]:
