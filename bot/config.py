@@ -150,19 +150,20 @@ def _port(text: str) -> int:
     return number
 
 
-def _url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"must be an http:// or https:// URL, not {text!r}")
-    return text
+def _url_of(schemes: tuple[str, ...], wanted: str) -> Callable[[str], str]:
+    """A reader of URLs with one of these schemes and a host; `wanted` says what in the error."""
+    def read(text: str) -> str:
+        parts = urlsplit(text)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ValueError(f"must be {wanted}, not {text!r}")
+        return text
+
+    return read
 
 
-def _gateway_url(text: str) -> str:
-    # Discord's gateway is a websocket (wss://gateway.discord.gg); aiohttp also opens one from http(s).
-    parts = urlsplit(text)
-    if parts.scheme not in ("wss", "ws", "https", "http") or not parts.hostname:
-        raise ValueError(f"must be a wss:// or ws:// URL, not {text!r}")
-    return text
+_url = _url_of(("http", "https"), "an http:// or https:// URL")
+# Discord's gateway is a websocket (wss://gateway.discord.gg); aiohttp also opens one from http(s).
+_gateway_url = _url_of(("wss", "ws", "https", "http"), "a wss:// or ws:// URL")
 
 
 def _urls(text: str) -> tuple[str, ...]:
