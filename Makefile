@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench clean
+.PHONY: run test bench fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
+
+# Not in CI: open-ended. FUZZ_SECONDS per target.
+fuzz: $(BIN)/.installed
+	$(BIN)/python -m bench.fuzz --seconds $${FUZZ_SECONDS:-60}
 
 clean:
 	rm -rf $(VENV) data
