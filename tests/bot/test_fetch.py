@@ -1,13 +1,19 @@
-"""Fetching politely, against a server on 127.0.0.1: validators, 304, redirects, caps, time limits."""
+"""Fetching politely and safely, against servers on 127.0.0.1: validators, 304, redirects, caps, time
+limits, and the fetch policy (a feed can't lead the bot to a private address)."""
 
 import asyncio
+import socket
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp import web
+from aiohttp.abc import AbstractResolver
+from yarl import URL
 
 from bot.feeds import FetchError
 from bot.config import Settings
-from bot.fetch import Fetcher, open_fetcher
+from bot.fetch import AddressPolicy, Fetcher, FetchRefused, open_fetcher
+from tests.bot.doubles import FeedServer
 
 
 @pytest.fixture
@@ -110,3 +116,130 @@ async def test_an_unreachable_host_and_a_bad_address_are_errors_with_reasons(fet
         await fetch_own(fetcher, gone)
     with pytest.raises(FetchError):
         await fetch_own(fetcher, "ftp://files.example/feed")
+
+
+# The fetch policy: only the operator's own origin may be private; every other address a feed leads
+# to must be public, or allowed. `internal` stands for a service on the bot's machine: another port
+# on 127.0.0.1, a different origin from the feed's.
+
+SECRET = "root:x:0:0:the-internal-secret"
+
+
+class Hosts(AbstractResolver):
+    """Names we control, as /etc/hosts would have them: each resolves to 127.0.0.1."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = set(names)
+        self.asked: list[str] = []
+
+    async def resolve(self, host, port=0, family=socket.AF_INET):
+        self.asked.append(host)
+        if host not in self.names:
+            raise OSError(f"no such host: {host}")
+        return [{"hostname": host, "host": "127.0.0.1", "port": port, "family": socket.AF_INET, "proto": 0,
+                 "flags": socket.AI_NUMERICHOST}]
+
+    async def close(self):
+        pass
+
+
+@pytest.fixture
+async def internal():
+    server = FeedServer()
+    await server.start()
+    server.serve("/secret", SECRET, content_type="text/plain")
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def hosts():
+    return Hosts("transcripts.example", "transcripts.internal")
+
+
+@asynccontextmanager
+async def policy_fetcher(hosts: Hosts | None, *allow: str):
+    sessions, fetcher = open_fetcher(Settings(fetch_timeout=5, fetch_allow_hosts=allow), resolver=hosts)
+    async with sessions:
+        yield fetcher
+
+
+def _on(server: FeedServer, path: str, host: str) -> str:
+    return str(URL(server.url(path)).with_host(host))
+
+
+async def test_a_link_to_a_loopback_address_on_another_port_is_refused_without_connecting(internal, feed_server, hosts):
+    feed = feed_server.url("/feed.xml")
+    async with policy_fetcher(hosts) as fetcher:
+        for url in (internal.url("/secret"), _on(internal, "/secret", "::1"), "http://169.254.169.254/latest/meta-data/"):
+            with pytest.raises(FetchRefused, match=r"not a public address \(PODQUOTE_FETCH_ALLOW_HOSTS"):
+                await fetcher.fetch(url, trusted=feed)
+    assert internal.requests == []
+
+
+async def test_a_name_that_resolves_to_loopback_is_refused(internal, feed_server, hosts):
+    feed = feed_server.url("/feed.xml")
+    async with policy_fetcher(hosts) as fetcher:
+        with pytest.raises(FetchRefused, match=r"refused transcripts.example \(127.0.0.1\)"):
+            await fetcher.fetch(_on(internal, "/secret", "transcripts.example"), trusted=feed)
+    assert hosts.asked == ["transcripts.example"]  # resolved by the guarded connector
+    async with policy_fetcher(None) as fetcher:  # the system's own resolver
+        with pytest.raises(FetchRefused, match=r"refused localhost \((127.0.0.1|::1)\)"):
+            await fetcher.fetch(_on(internal, "/secret", "localhost"), trusted=feed)
+    assert internal.requests == []
+
+
+async def test_a_redirect_from_the_trusted_origin_to_another_port_is_refused(internal, feed_server, hosts):
+    feed = feed_server.url("/feed.xml")
+    feed_server.redirect("/t/1.vtt", internal.url("/secret"), 302)
+    feed_server.redirect("/t/2.vtt", _on(internal, "/secret", "transcripts.example"), 301)
+    feed_server.redirect("/feed.xml", internal.url("/secret"), 301)  # the operator typed the feed, not where it leads
+    async with policy_fetcher(hosts) as fetcher:
+        for url in (feed_server.url("/t/1.vtt"), feed_server.url("/t/2.vtt"), feed):
+            with pytest.raises(FetchRefused, match="not a public address"):
+                await fetcher.fetch(url, trusted=feed)
+    assert internal.requests == [] and len(feed_server.requests) == 3
+
+
+async def test_the_operators_own_origin_is_trusted_for_its_links_and_redirects(feed_server, hosts):
+    feed = feed_server.url("/feed.xml")
+    feed_server.serve("/t/1.vtt", "WEBVTT\n", content_type="text/vtt")
+    feed_server.redirect("/t/old.vtt", "/t/1.vtt", 301)
+    async with policy_fetcher(hosts) as fetcher:
+        assert (await fetcher.fetch(feed_server.url("/t/1.vtt"), trusted=feed)).body == b"WEBVTT\n"
+        moved = await fetcher.fetch(feed_server.url("/t/old.vtt"), trusted=feed)
+        assert (moved.body, moved.moved_to) == (b"WEBVTT\n", feed_server.url("/t/1.vtt"))
+        with pytest.raises(FetchRefused):  # the same server, but nobody typed it
+            await fetcher.fetch(feed_server.url("/t/1.vtt"))
+
+
+async def test_the_hosts_the_operator_allowed_get_through_and_no_others(internal, hosts):
+    by_name, other = _on(internal, "/secret", "transcripts.internal"), _on(internal, "/secret", "transcripts.example")
+    async with policy_fetcher(hosts, "transcripts.internal") as fetcher:
+        assert (await fetcher.fetch(by_name)).body == SECRET.encode()
+        with pytest.raises(FetchRefused):
+            await fetcher.fetch(other)
+        with pytest.raises(FetchRefused):
+            await fetcher.fetch(internal.url("/secret"))
+    async with policy_fetcher(hosts, "127.0.0.0/8") as fetcher:
+        assert (await fetcher.fetch(internal.url("/secret"))).body == SECRET.encode()
+        assert (await fetcher.fetch(other)).body == SECRET.encode()
+    assert len(internal.requests) == 3
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "10.0.0.5", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+    "255.255.255.255", "224.0.0.1", "::1", "::", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.5",
+    "2002:7f00:1::1", "64:ff9b::a9fe:a9fe", "ff02::1", "not-an-address",
+])
+def test_every_private_form_of_an_address_is_refused(address):
+    with pytest.raises(FetchRefused):
+        AddressPolicy().check("feed.example", address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"])
+def test_a_public_address_passes_and_an_allowed_network_lets_its_own_through(address):
+    AddressPolicy().check("feed.example", address)
+    AddressPolicy(["10.0.0.0/8"]).check("feed.example", "::ffff:10.1.2.3")
+    with pytest.raises(FetchRefused):
+        AddressPolicy(["10.0.0.0/8"]).check("feed.example", "192.168.1.1")
