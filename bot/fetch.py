@@ -38,7 +38,7 @@ _PERMANENT = {301, 308}
 _REDIRECTS = {301, 302, 303, 307, 308}
 # NAT64's well-known prefix (RFC 6052): the IPv4 address in its last 32 bits is where a gateway goes.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class FetchRefused(FetchError):
@@ -84,7 +84,7 @@ def _name(host: str) -> str:
     return host.lower().rstrip(".")
 
 
-def _forms(ip: Address) -> list[Address]:
+def _forms(ip: _Address) -> list[_Address]:
     """The address, and the IPv4 address it carries (IPv4-mapped, 6to4, NAT64), which is where it leads."""
     if isinstance(ip, ipaddress.IPv4Address):
         return [ip]
@@ -94,7 +94,7 @@ def _forms(ip: Address) -> list[Address]:
     return [ip, *(v4 for v4 in carried if v4 is not None)]
 
 
-def _is_public(ip: Address) -> bool:
+def _is_public(ip: _Address) -> bool:
     """Globally routable, and not multicast, in every form it takes."""
     return all(form.is_global and not form.is_multicast for form in _forms(ip))
 
@@ -140,7 +140,7 @@ class Fetcher:
         self, session: aiohttp.ClientSession, guarded: aiohttp.ClientSession, policy: AddressPolicy,
         timeout: float, max_bytes: int,
     ) -> None:
-        self._session = session
+        self._own = session
         self._guarded = guarded
         self._policy = policy
         self._timeout = timeout
@@ -160,7 +160,7 @@ class Fetcher:
         except aiohttp.ClientError as error:
             refused = getattr(error, "os_error", None)  # the guarded resolver's refusal, as aiohttp wraps it
             if isinstance(refused, FetchRefused):
-                raise FetchRefused(str(refused)) from None
+                raise refused from None
             raise FetchError(f"cannot fetch it: {_describe(error)}") from None
         except ValueError as error:
             raise FetchError(f"bad address: {error}") from None
@@ -182,9 +182,10 @@ class Fetcher:
         raise FetchError(f"more than {MAX_REDIRECTS} redirects")
 
     def _session_for(self, url: URL, origin: tuple | None) -> aiohttp.ClientSession:
-        """The operator's own origin goes anywhere; anything else goes guarded."""
+        """The operator's own origin as it is; anything else guarded (an address written in the URL is
+        checked here: aiohttp asks no resolver about it)."""
         if origin is not None and _origin(url) == origin:
-            return self._session
+            return self._own
         self._policy.check_literal(url.host)
         return self._guarded
 
