@@ -11,6 +11,7 @@ import pytest
 from adapters.cli import main
 from bot.commands import describe_feed
 from bot.config import Settings
+from bot.feeds import TranscriptLink, served_as_other
 from bot.fetch import open_fetcher
 from bot.library import DATABASE_NAME
 from bot.storage import Storage
@@ -134,3 +135,17 @@ def test_feed_add_of_a_feed_that_redirects_inside_says_it_was_refused_and_feed_l
         assert inside.requests == []
     assert added.startswith(f"added {url}, but reading it failed: refused 127.0.0.1 (127.0.0.1)")
     assert listed[1].startswith("   failing (1 in a row; last: refused 127.0.0.1 (127.0.0.1): not a public address")
+
+
+@pytest.mark.parametrize("declared, served, refused", [
+    ("text/vtt", "text/html; charset=utf-8", True),
+    (None, "text/html", True),
+    ("application/json", "application/xhtml+xml", True),
+    ("text/vtt", "image/png", True),
+    ("text/html", "text/html; charset=utf-8", False),
+    ("text/vtt", "text/plain", False),
+    ("application/x-subrip", "application/octet-stream", False),
+    ("text/vtt", None, False),
+])
+def test_a_served_type_is_checked_against_the_declared_one(declared, served, refused):
+    assert (served_as_other(TranscriptLink("https://feed.example/t/1", declared), served) is not None) is refused
