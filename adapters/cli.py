@@ -285,10 +285,11 @@ async def _feed_add(args: argparse.Namespace, settings: Settings) -> int:
 async def _first_poll(settings: Settings, library: Library, feeds: FeedStore, feed: Feed) -> PollReport:
     """Read a new feed once, so the operator sees at once whether it works; its backlog is only recorded."""
     # Imported here, as `run` is: HTTP clients cost every `podquote quote` a tenth of a second to import.
-    from bot.watcher import Watcher, WatchPolicy, open_fetcher
+    from bot.fetch import open_fetcher
+    from bot.watcher import Watcher, WatchPolicy
 
-    session, fetcher = open_fetcher(settings)
-    async with session:
+    sessions, fetcher = open_fetcher(settings)
+    async with sessions:
         watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, SystemClock(),
                           WatchPolicy.from_settings(settings))
         return await watcher.poll(feed)

@@ -28,12 +28,13 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.feeds import PollPolicy
 from bot.feedstore import FeedStore
+from bot.fetch import open_fetcher
 from bot.library import DATABASE_NAME, Library
 from bot.notify import EpisodeNotice, RetryLater
 from bot.outbox import Dispatcher, Outbox
 from bot.ratelimit import PlatformLimits, Rate
 from bot.storage import Storage
-from bot.watcher import Watcher, WatchPolicy, open_fetcher
+from bot.watcher import Watcher, WatchPolicy
 
 TARGET = 0.95
 
@@ -149,11 +150,11 @@ async def run_once(subscribers: int, limit: int, latency: float, concurrency: in
         # As in `podquote run`: the watcher and the dispatcher each have a connection of their own.
         storages = [await Storage.open(settings.data_dir / DATABASE_NAME) for _ in range(2)]
         feed = Feed()
-        session, fetcher = open_fetcher(settings)
+        sessions, fetcher = open_fetcher(settings)
         try:
             return await _measure(library, storages, feed, fetcher, subscribers, limit, latency, concurrency, poll_seconds)
         finally:
-            await session.close()
+            await sessions.aclose()
             await feed.stop()
             for storage in storages:
                 await storage.close()

@@ -371,9 +371,10 @@ def describe_feed(number: int, health: FeedHealth) -> str:
 def _feed_state(feed: Feed) -> str:
     if feed.paused:
         return f"PAUSED after {feed.errors} failures (last: {feed.last_error}); `podquote feed add` resumes it"
-    if feed.errors:
-        return f"failing ({feed.errors} in a row; last: {feed.last_error})"
-    return "ok"
+    problems = [f"{feed.errors} in a row; last: {feed.last_error}"] if feed.errors else []
+    if feed.refused:
+        problems.append(f"a transcript link refused: {feed.refused}")
+    return f"failing ({'; '.join(problems)})" if problems else "ok"
 
 
 def _utc(moment: float) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import math
 import os
 import re
@@ -83,6 +84,8 @@ class Settings:
     transcript_wait_days: float = 14.0
     fetch_timeout: float = 30.0
     fetch_max_mb: float = 20.0
+    # Private hosts (names, addresses, networks) that links found in feeds may lead to (bot/fetch.py).
+    fetch_allow_hosts: tuple[str, ...] = ()
     feed_pause_after: int = 10
     # New-episode notices: each platform's limits (overall, per chat, per group chat), how many tries
     # a notice gets, and how many are in flight at once (each may be sent twice after a kill -9).
@@ -168,6 +171,23 @@ _gateway_url = _url_of(("wss", "ws", "https", "http"), "a wss:// or ws:// URL")
 
 def _urls(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_url(url) for url in text.split()))
+
+
+def _hosts(text: str) -> tuple[str, ...]:
+    """Host names, IP addresses or networks (10.0.0.0/8), separated by spaces or commas."""
+    hosts = text.replace(",", " ").split()
+    wrong = [host for host in hosts if not (_is_network(host) or re.fullmatch(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?", host))]
+    if wrong:
+        raise ValueError(f"must be host names, addresses or networks, not {', '.join(map(repr, wrong))}")
+    return tuple(dict.fromkeys(hosts))
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _admins(text: str) -> frozenset[str]:
@@ -263,6 +283,8 @@ OPTIONS: tuple[Option, ...] = (
            "days to keep looking for a new episode's transcript"),
     Option("PODQUOTE_FETCH_TIMEOUT", "fetch_timeout", _at_most(3600), "seconds before a feed or transcript fetch gives up"),
     Option("PODQUOTE_FETCH_MAX_MB", "fetch_max_mb", _at_most(1000), "largest feed or transcript fetched, in MB"),
+    Option("PODQUOTE_FETCH_ALLOW_HOSTS", "fetch_allow_hosts", _hosts,
+           "private hosts links in feeds may lead to: names, addresses or networks (space-separated)"),
     Option("PODQUOTE_FEED_PAUSE_AFTER", "feed_pause_after", _count, "failed polls in a row before a feed is paused"),
     Option("PODQUOTE_TELEGRAM_LIMITS", "telegram_limits", _limits,
            "Telegram notice rates: overall, per chat, per group ('-' for none)"),

@@ -42,6 +42,10 @@ _TRANSCRIPT_TYPES = (
     ("text/html", ".html"),
     ("text/plain", ".txt"),
 )
+# What a transcript is served as: HTML only when the feed declared HTML (else an error or login
+# page), and never a picture, a sound or a film.
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_NEVER_TRANSCRIPTS = ("image/", "audio/", "video/", "font/", "model/")
 
 
 # What feedparser flags in perfectly usable feeds (a charset declared wrong, a text/html content type).
@@ -312,13 +316,30 @@ def transcript_file_name(link: TranscriptLink) -> str:
     """A file name for a downloaded transcript whose extension says its declared type (which helps
     tell formats apart)."""
     name = link.url.split("?")[0].rstrip("/").rsplit("/", 1)[-1] or "transcript"
-    declared = (link.type or "").split(";")[0].strip().lower()
+    declared = _media_type(link.type)
     suffix = next((suffix for kind, suffix in _TRANSCRIPT_TYPES if kind == declared), "")
     return name if name.lower().endswith(suffix) else name + suffix
 
 
+def served_as_other(link: TranscriptLink, content_type: str | None) -> str | None:
+    """Why a transcript served with this Content-Type is not what the feed declared: HTML where HTML
+    was not declared (an error page), a picture, a sound. None when it may be: a missing or unknown
+    type (application/octet-stream, text/plain for WebVTT) leaves it to the content."""
+    served, declared = _media_type(content_type), _media_type(link.type)
+    if served in _HTML_TYPES and declared not in _HTML_TYPES:
+        return f"served as {served}, but the feed declared {declared or 'no type'} (an error page?)"
+    if served.startswith(_NEVER_TRANSCRIPTS):
+        return f"served as {served}, not a transcript"
+    return None
+
+
+def _media_type(text: str | None) -> str:
+    """A Content-Type's or a declared type's media type, without parameters: 'text/vtt'."""
+    return (text or "").split(";")[0].strip().lower()
+
+
 def _transcript_rank(link: TranscriptLink) -> int:
-    declared = (link.type or "").split(";")[0].strip().lower()
+    declared = _media_type(link.type)
     path = link.url.split("?")[0].lower()
     for rank, (kind, suffix) in enumerate(_TRANSCRIPT_TYPES):
         if declared == kind or (not declared and path.endswith(suffix)):

@@ -14,7 +14,9 @@ from bot.storage import Storage
 
 _FEED_COLUMNS = (
     "id, url, fetch_url, title, from_config, etag, last_modified, primed,"
-    " last_poll_at, last_ok_at, next_poll_at, errors, last_error, paused"
+    " last_poll_at, last_ok_at, next_poll_at, errors, last_error, paused,"
+    " (SELECT transcript_refused FROM feed_items i WHERE i.feed_id = feeds.id AND transcript_state = 'waiting'"
+    "  AND transcript_refused IS NOT NULL LIMIT 1)"
 )
 
 
@@ -36,11 +38,13 @@ class Feed:
     errors: int
     last_error: str | None
     paused: bool
+    # Why the fetch policy refused a transcript link of one of its items still waiting for one.
+    refused: str | None = None
 
     @property
     def failing(self) -> bool:
-        """Its last polls failed, though not yet so often that it was paused."""
-        return self.errors > 0 and not self.paused
+        """Its last polls failed, or it links what the fetch policy refuses; not yet paused."""
+        return (self.errors > 0 or self.refused is not None) and not self.paused
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -70,6 +74,8 @@ class WaitingTranscript:
     urls: tuple[str, ...]
     transcripts: tuple[TranscriptLink, ...]
     tries: int
+    # The address the operator added its feed by: its origin is trusted (bot/fetch.py).
+    feed_url: str
 
 
 class FeedStore:
@@ -211,7 +217,7 @@ class FeedStore:
         """Items with transcript links whose turn to be tried has come, newest first."""
         rows = await self._db.execute_fetchall(
             "SELECT i.feed_id, i.item_key, i.episode_id, p.name, e.title, e.published, e.urls,"
-            " i.transcripts, i.transcript_tries FROM feed_items i"
+            " i.transcripts, i.transcript_tries, f.url FROM feed_items i JOIN feeds f ON f.id = i.feed_id"
             " JOIN episodes e ON e.id = i.episode_id JOIN podcasts p ON p.id = e.podcast_id"
             " WHERE i.transcript_state = 'waiting' AND i.transcripts != '[]' AND i.transcript_next_at <= ?"
             " ORDER BY i.published IS NULL, i.published DESC, i.first_seen DESC LIMIT ?",
@@ -223,16 +229,21 @@ class FeedStore:
         """The item's transcript is in the library."""
         await self._set_transcript(item, "ingested", None, 0)
 
-    async def transcript_failed(self, item: WaitingTranscript, error: str, next_at: float) -> None:
-        """No usable transcript this time: keep the reason, try again at `next_at`."""
-        await self._set_transcript(item, "waiting", error, next_at)
+    async def transcript_failed(
+        self, item: WaitingTranscript, error: str, next_at: float, refused: str | None = None,
+    ) -> None:
+        """No usable transcript this time: keep the reason (and the fetch policy's refusal, if it
+        refused a link), try again at `next_at`."""
+        await self._set_transcript(item, "waiting", error, next_at, refused)
 
-    async def _set_transcript(self, item: WaitingTranscript, state: str, error: str | None, next_at: float) -> None:
+    async def _set_transcript(
+        self, item: WaitingTranscript, state: str, error: str | None, next_at: float, refused: str | None = None,
+    ) -> None:
         async with self.storage.transaction() as db:
             await db.execute(
                 "UPDATE feed_items SET transcript_state = ?, transcript_error = ?, transcript_next_at = ?,"
-                " transcript_tries = transcript_tries + 1 WHERE feed_id = ? AND item_key = ?",
-                (state, error, next_at, item.feed_id, item.key),
+                " transcript_refused = ?, transcript_tries = transcript_tries + 1 WHERE feed_id = ? AND item_key = ?",
+                (state, error, next_at, refused, item.feed_id, item.key),
             )
 
     # Episodes by their feed identity
@@ -270,7 +281,7 @@ class FeedStore:
 
 
 def _feed(row: aiosqlite.Row) -> Feed:
-    values = list(row[:14])
+    values = list(row[:15])
     for index in (4, 7, 13):  # from_config, primed, paused
         values[index] = bool(values[index])
     return Feed(*values)
@@ -289,5 +300,5 @@ def _links(text: str) -> tuple[TranscriptLink, ...]:
 def _waiting(row: aiosqlite.Row) -> WaitingTranscript:
     published = date.fromisoformat(row[5]) if row[5] else None
     return WaitingTranscript(
-        row[0], row[1], row[2], row[3], row[4], published, tuple(json.loads(row[6])), _links(row[7]), row[8]
+        row[0], row[1], row[2], row[3], row[4], published, tuple(json.loads(row[6])), _links(row[7]), row[8], row[9]
     )

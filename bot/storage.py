@@ -148,6 +148,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE episodes ADD COLUMN content_key TEXT;
     CREATE INDEX episodes_by_content ON episodes(content_key);
     """,
+    # Why the fetch policy refused an item's transcript link at its last try (bot/fetch.py), so that
+    # `feed list`, /feeds and /healthz show it; NULL when nothing was refused.
+    """
+    ALTER TABLE feed_items ADD COLUMN transcript_refused TEXT;
+    """,
 )
 
 ALL_FEEDS = "*"

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-import aiohttp
-
 from bot.background import Background, keep_running
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -29,9 +27,10 @@ from bot.feeds import (
     parse_feed,
     plan_items,
     preferred_transcripts,
+    served_as_other,
     transcript_file_name,
 )
-from bot.fetch import Fetcher
+from bot.fetch import Fetcher, FetchRefused, open_fetcher
 from bot.feedstore import Feed, FeedHealth, FeedStore, WaitingTranscript
 from bot.ingest import Metadata, episode_id_for
 from bot.library import DATABASE_NAME, Library
@@ -148,7 +147,7 @@ class Watcher:
     async def poll(self, feed: Feed) -> PollReport:
         """Fetch, read and record one feed; a failure is recorded and reported, never raised."""
         try:
-            fetched = await self._fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified)
+            fetched = await self._fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified, trusted=feed.url)
             parsed = None if fetched.not_modified else await asyncio.to_thread(
                 parse_feed, fetched.body, fetched.url, fetched.content_type
             )
@@ -252,24 +251,29 @@ class Watcher:
                 self._on_enqueued()
 
     async def _try_links(self, item: WaitingTranscript) -> bool:
-        errors = []
+        errors, refused = [], None
         for link in preferred_transcripts(item.transcripts):
             try:
-                fetched = await self._fetcher.fetch(link.url)
+                fetched = await self._fetcher.fetch(link.url, trusted=item.feed_url)
                 await self._ingest(item, link, fetched)
             except (FetchError, TranscriptError) as error:
                 errors.append(f"{link.url}: {error}")
+                refused = errors[-1] if isinstance(error, FetchRefused) else refused
                 continue
             await self.feeds.transcript_ingested(item)
             return True
-        await self.feeds.transcript_failed(item, "; ".join(errors), self._retry_at(item))
-        log.warning("transcript not usable episode=%s errors=%s", item.episode_id, "; ".join(errors))
+        await self.feeds.transcript_failed(item, "; ".join(errors), self._retry_at(item), refused)
+        what = "refused by the fetch policy" if refused else "not usable"
+        log.warning("transcript %s episode=%s feed=%s errors=%s", what, item.episode_id, item.feed_url, "; ".join(errors))
         return False
 
     def _retry_at(self, item: WaitingTranscript) -> float:
         return self._clock.now() + backoff(self.policy.poll.interval, item.tries + 1, TRANSCRIPT_MAX_BACKOFF)
 
     async def _ingest(self, item: WaitingTranscript, link: TranscriptLink, fetched: FetchResult) -> None:
+        problem = served_as_other(link, fetched.content_type)
+        if problem:
+            raise TranscriptError(problem)
         metadata = Metadata(item.episode_id, item.podcast, item.title, item.published, item.urls)
         await self.library.ingest_bytes(fetched.body, transcript_file_name(link), link.url, metadata)
 
@@ -289,12 +293,6 @@ def _log_reasons(feed: Feed, reasons: list[str], what: str) -> None:
     if len(reasons) > _REASONS_LOGGED:
         log.warning("%s feed=%s and %d more", what, feed.url, len(reasons) - _REASONS_LOGGED)
 
-
-
-def open_fetcher(settings: Settings) -> tuple[aiohttp.ClientSession, Fetcher]:
-    """An HTTP session, and a Fetcher over it with the configured time limit and size cap."""
-    session = aiohttp.ClientSession()
-    return session, Fetcher(session, settings.fetch_timeout, int(settings.fetch_max_mb * 1_000_000))
 
 
 class WatcherService:
@@ -319,7 +317,7 @@ class WatcherService:
     async def start(self) -> None:
         """Add the configured feeds, then poll in the background."""
         self._storage = await Storage.open(self._settings.data_dir / DATABASE_NAME)
-        self._session, fetcher = open_fetcher(self._settings)
+        self._sessions, fetcher = open_fetcher(self._settings)
         feeds = FeedStore(self._storage)
         await feeds.ensure(self._settings.feeds, self._clock.now())
         self.watcher = Watcher(
@@ -338,5 +336,5 @@ class WatcherService:
     async def stop(self) -> None:
         """Stop polling (a poll in progress is abandoned and done again next time)."""
         await self._background.stop()
-        await self._session.close()
+        await self._sessions.aclose()
         await self._storage.close()

@@ -10,11 +10,12 @@ from aiohttp import web
 
 from bot.feeds import NoticePolicy, PollPolicy
 from bot.feedstore import FeedStore
+from bot.fetch import open_fetcher
 from bot.ingest import Metadata
 from bot.library import DATABASE_NAME
 from bot.outbox import Dispatcher, Outbox
 from bot.storage import Storage
-from bot.watcher import Watcher, WatchPolicy, open_fetcher
+from bot.watcher import Watcher, WatchPolicy
 from bot.config import Settings
 from tests.bot.doubles import FakeClock, FeedServer, Item, RecordingNotifier, rss
 
