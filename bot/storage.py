@@ -259,8 +259,18 @@ class Storage:
 
     async def fingerprint_of(self, episode_id: str) -> str | None:
         """The stored fingerprint of an episode, or None when it isn't stored."""
-        row = await self._one("SELECT fingerprint FROM episodes WHERE id = ?", episode_id)
-        return row[0] if row else None
+        versions = await self.versions_of(episode_id)
+        return versions[0] if versions else None
+
+    async def versions_of(self, episode_id: str) -> tuple[str, str | None] | None:
+        """The stored fingerprint of an episode and the one the index holds (None: not indexed); None
+        when it isn't stored."""
+        row = await self._one("SELECT fingerprint, indexed_fingerprint FROM episodes WHERE id = ?", episode_id)
+        return (row[0], row[1]) if row else None
+
+    async def fingerprints(self) -> dict[str, str]:
+        """Every stored episode's fingerprint, by id (what a full index must hold)."""
+        return {row[0]: row[1] for row in await self._all("SELECT id, fingerprint FROM episodes")}
 
     async def episode_with_fingerprint(self, fingerprint: str) -> str | None:
         """The id of an episode stored from exactly this content and metadata, if any."""

@@ -7,10 +7,14 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
-from bot.ingest import Metadata
+from bot.ingest import Metadata, read_record
 from bot.library import Library
+from search.errors import SearchIndexError
 from search.formats import srt
+from search.index import QuoteIndex
 from tests.conftest import DECEMBER_2025, SEEDS, SEPTEMBER_2024
 
 VTT = """WEBVTT
@@ -242,3 +246,36 @@ async def test_writes_that_come_at_once_take_turns(library):
     assert await library.storage.unindexed_ids() == []
     for number in range(4):
         assert library.search(f"zeppelin{number}").quotes
+
+
+async def test_an_index_write_that_fails_leaves_the_episode_for_the_next_writer(library, tmp_path, monkeypatch):
+    """A stored episode the index missed is never 'unchanged', and whoever writes next indexes it."""
+    real = QuoteIndex.replace_episodes
+
+    def disk_full(index, episodes):
+        raise SearchIndexError("cannot write the search index: No space left on device (os error 28)")
+
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", disk_full)
+    first = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    with pytest.raises(SearchIndexError):
+        await library.ingest_record(read_record(first))
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", real)
+    other = _write(tmp_path / "in", "airship.vtt", VTT.replace("zeppelin", "airship"))
+    assert (await library.ingest_record(read_record(other)))[0] == "added"
+    assert library.search("zeppelin harbour").quotes  # the next writer indexed it
+    assert await library.storage.unindexed_ids() == []
+
+
+async def test_an_episode_stored_but_not_indexed_is_added_when_sent_again(library, tmp_path, monkeypatch):
+    real = QuoteIndex.replace_episodes
+
+    def disk_full(index, episodes):
+        raise SearchIndexError("cannot write the search index: No space left on device (os error 28)")
+
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", disk_full)
+    path = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    with pytest.raises(SearchIndexError):
+        await library.ingest_record(read_record(path))
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", real)
+    assert (await library.ingest_record(read_record(path)))[0] == "added"
+    assert library.search("zeppelin harbour").quotes
