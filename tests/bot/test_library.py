@@ -4,6 +4,7 @@ import asyncio
 import logging
 import shutil
 import sqlite3
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -279,3 +280,52 @@ async def test_an_episode_stored_but_not_indexed_is_added_when_sent_again(librar
     monkeypatch.setattr(QuoteIndex, "replace_episodes", real)
     assert (await library.ingest_record(read_record(path)))[0] == "added"
     assert library.search("zeppelin harbour").quotes
+
+
+def _answer(result) -> tuple:
+    return result.total, [(q.episode_id, q.text) for q in result.quotes]
+
+
+async def test_every_search_during_a_reindex_gets_the_full_answer(library):
+    """The new index is built beside the one in use, which answers until the switch."""
+    expected = _answer(library.search("storm shadow"))
+    answers: list[tuple] = []
+    done = threading.Event()
+
+    def search_until_done() -> None:
+        while not done.is_set():
+            answers.append(_answer(library.search("storm shadow")))
+
+    searchers = [threading.Thread(target=search_until_done) for _ in range(2)]
+    for thread in searchers:
+        thread.start()
+    try:
+        assert await library.reindex() == 2
+    finally:
+        done.set()
+        for thread in searchers:
+            thread.join()
+    assert len(answers) > 2 and all(answer == expected for answer in answers)
+    assert _answer(library.search("storm shadow")) == expected
+
+
+async def test_another_process_follows_a_reindex_and_the_old_folder_is_removed(library, settings):
+    other = QuoteIndex.open(settings.data_dir)  # what another process on the data directory holds
+    before = other.folder
+    await library.reindex()
+    assert other.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
+    assert other.folder == library.index.folder != before
+    assert [p for p in settings.data_dir.glob("index-v*") if p.is_dir()] == [library.index.folder]
+
+
+async def test_a_reindex_that_fails_keeps_the_index_in_use(library, settings, monkeypatch):
+    before = library.index.folder
+
+    def disk_full(index, episodes):
+        raise SearchIndexError("cannot write the search index: No space left on device (os error 28)")
+
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", disk_full)
+    with pytest.raises(SearchIndexError):
+        await library.reindex()
+    assert library.index.folder == before and library.search("storm shadow").quotes
+    assert [p for p in settings.data_dir.glob("index-v*") if p.is_dir()] == [before]
