@@ -97,7 +97,7 @@ class QuoteIndex:
                 if not _is_damage(error):
                     raise
                 aside = home.set_aside(folder)
-                log.warning("search index damaged; moved aside to %s and rebuilt from the database reason=%s",
+                log.warning("search index damaged; moved aside to %s to rebuild it from the database reason=%s",
                             aside, error)
         index = cls.fresh(home)
         home.switch(index.folder)

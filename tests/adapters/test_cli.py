@@ -186,13 +186,31 @@ def test_a_run_with_no_token_and_no_commands_fails_saying_why(tmp_path):
     assert "no chat token is configured" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_damaged_index_is_reported_and_the_process_ends(env, capsys):
-    assert main(["stats"]) == 0
-    (env / "data" / "index-v1" / "meta.json").write_text("{ not json")
+def _podquote(env: Path, *args: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PODQUOTE_DATA_DIR": str(env / "data")}
-    done = subprocess.run(  # it used to hang: the database's worker thread kept the process alive
-        [sys.executable, "-m", "adapters.cli", "stats"], stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=60,
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", *args], stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120,
     )
-    assert done.returncode != 0
-    assert "cannot open the search index" in done.stderr and "Traceback" not in done.stderr
+
+
+def _index_folder(env: Path) -> Path:
+    (folder,) = (p for p in (env / "data").glob("index-v*") if p.is_dir())
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["a segment file missing", "meta.json garbled"])
+def test_a_damaged_index_is_moved_aside_and_rebuilt_saying_so_in_one_line(env, capsys, damage):
+    assert main(["stats"]) == 0
+    folder = _index_folder(env)
+    if damage == "a segment file missing":
+        next(folder.glob("*.idx")).unlink()
+    else:
+        (folder / "meta.json").write_text("{ not json")
+    done = _podquote(env, "quote", "storm", "shadow")
+    assert done.returncode == 0, done.stderr
+    assert "UK missiles ready to strike Russia" in done.stdout
+    (line,) = done.stderr.splitlines()
+    assert "search index damaged; moved aside to" in line and "to rebuild it from the database" in line
+    assert (env / "data" / f"damaged-{folder.name}").is_dir() and not folder.exists()
+    assert _podquote(env, "quote", "storm", "shadow").stderr == ""  # rebuilt for good
