@@ -7,7 +7,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
@@ -84,8 +85,8 @@ class QuoteIndex:
             except SearchIndexError as error:
                 if not _is_damage(error):
                     raise
-        with home.writer_lock(wait):  # decided again in turn: another process may have done it meanwhile
-            return cls._current_or_new(home)
+        with home.writer_lock(wait), _os_errors(data_dir):  # decided again in turn: another process
+            return cls._current_or_new(home)  # may have done it meanwhile
 
     @classmethod
     def _current_or_new(cls, home: IndexHome) -> QuoteIndex:
@@ -106,7 +107,8 @@ class QuoteIndex:
     @classmethod
     def fresh(cls, home: IndexHome) -> QuoteIndex:
         """A new, empty index in a new folder beside the current one, not yet in use."""
-        return cls(home.new_folder(), home)
+        with _os_errors(home.data_dir):
+            return cls(home.new_folder(), home)
 
     @classmethod
     def in_memory(cls) -> QuoteIndex:
@@ -119,7 +121,8 @@ class QuoteIndex:
         """Make a fresh index (complete now) the one in use, here and, by the pointer, for every process;
         call it in the writer's turn. Searches already running finish on the old one."""
         assert self.home is not None and fresh.folder is not None
-        self.home.switch(fresh.folder)
+        with _os_errors(self.home.data_dir):
+            self.home.switch(fresh.folder)
         self.folder, self._index, self._seen_version = fresh.folder, fresh._index, fresh._seen_version
 
     def discard(self) -> None:
@@ -346,7 +349,8 @@ class WriterLock:
     def acquire(self) -> None:
         """Wait for our turn; IndexBusyError when it doesn't come within the wait."""
         try:
-            self._lock.acquire(timeout=self.wait)
+            with _os_errors(Path(self._lock.lock_file).parent):
+                self._lock.acquire(timeout=self.wait)
         except Timeout:
             raise IndexBusyError(
                 f"the search index is busy: another podquote process has been writing to it for over"
@@ -401,6 +405,15 @@ def _fsync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def _os_errors(data_dir: Path) -> Iterator[None]:
+    """The machine's refusals (a full disk, a folder not ours) as a SearchIndexError."""
+    try:
+        yield
+    except OSError as error:
+        raise SearchIndexError(f"cannot write the search index in {data_dir}: {error}") from error
 
 
 def _is_damage(error: SearchIndexError) -> bool:
