@@ -235,18 +235,16 @@ class Library:
         ids = await self.storage.unindexed_ids()
         for start in range(0, len(ids), INDEX_BATCH):
             async with self._index_turn():  # one batch a turn: another process's upload needn't wait long
-                await self._index_batch(self.index, ids[start : start + INDEX_BATCH])
+                versions = await self._index_batch(self.index, ids[start : start + INDEX_BATCH])
+                await self.storage.mark_indexed(versions)
         return len(ids)
 
     async def _index_batch(self, index: QuoteIndex, ids: Sequence[str]) -> dict[str, str]:
-        """Index these episodes as the database has them now, recording which version went in."""
+        """Index these episodes as the database has them now; the version of each that went in."""
         loaded = [await self.storage.load_episode(episode_id) for episode_id in ids]
         batch = {episode.id: (episode, version) for episode, version in filter(None, loaded)}
         await asyncio.to_thread(index.replace_episodes, [episode for episode, _ in batch.values()])
-        versions = {episode_id: version for episode_id, (_, version) in batch.items()}
-        if index is self.index:
-            await self.storage.mark_indexed(versions)
-        return versions
+        return {episode_id: version for episode_id, (_, version) in batch.items()}
 
     @asynccontextmanager
     async def _index_turn(self) -> AsyncIterator[None]:
@@ -287,7 +285,7 @@ class Library:
                 await asyncio.to_thread(self.index.switch_to, fresh)
                 await self.storage.mark_indexed(built)
         except BaseException:
-            await asyncio.to_thread(fresh.discard)
+            await asyncio.to_thread(fresh.discard)  # unless it was switched to already
             raise
         log.info("reindexed episodes=%d folder=%s", len(built), fresh.folder)
         return len(built)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -126,8 +126,8 @@ class QuoteIndex:
         self.folder, self._index, self._seen_version = fresh.folder, fresh._index, fresh._seen_version
 
     def discard(self) -> None:
-        """Remove a fresh index that will not be used (its rebuild failed)."""
-        if self.home is not None and self.folder is not None:
+        """Remove a fresh index that will not be used (its rebuild failed); never the one in use."""
+        if self.home is not None and self.folder is not None and self.folder != self.home.current():
             self.home.remove(self.folder)
 
     def follow(self) -> None:
@@ -293,7 +293,8 @@ class IndexHome:
     def new_folder(self) -> Path:
         """A new, empty folder for a build; marked as being built until `switch` or `remove`."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=self._prefix, dir=self.data_dir))
+        folder = self.data_dir / f"{self._prefix}{secrets.token_hex(4)}"
+        folder.mkdir()  # a name never used: FileExistsError rather than two builds in one folder
         lock = FileLock(_building_mark(folder), thread_local=False)
         lock.acquire()
         _BUILDS[folder] = lock
@@ -337,7 +338,6 @@ class IndexHome:
         return WriterLock(self.data_dir / LOCK_NAME, wait)
 
 
-
 class WriterLock:
     """An OS file lock (flock) that writers in every process take in turn, waiting up to `wait` seconds.
     Taken in one thread and released in another (the library waits for it off the event loop)."""
@@ -349,13 +349,14 @@ class WriterLock:
     def acquire(self) -> None:
         """Wait for our turn; IndexBusyError when it doesn't come within the wait."""
         try:
-            with _os_errors(Path(self._lock.lock_file).parent):
-                self._lock.acquire(timeout=self.wait)
-        except Timeout:
+            self._lock.acquire(timeout=self.wait)
+        except Timeout:  # before OSError: it is a TimeoutError
             raise IndexBusyError(
                 f"the search index is busy: another podquote process has been writing to it for over"
                 f" {self.wait:g} s"
             ) from None
+        except OSError as error:  # the lock file can't be made: a full disk, a folder not ours
+            raise SearchIndexError(f"cannot write the search index: {error}") from error
 
     def release(self) -> None:
         """Give the turn to the next writer."""
