@@ -15,6 +15,7 @@ from bot.ingest import Metadata, read_record
 from bot.library import Library
 from search.errors import SearchIndexError
 from search.formats import srt
+import search.index
 from search.index import QuoteIndex
 from tests.conftest import DECEMBER_2025, SEEDS, SEPTEMBER_2024
 
@@ -329,3 +330,16 @@ async def test_a_reindex_that_fails_keeps_the_index_in_use(library, settings, mo
         await library.reindex()
     assert library.index.folder == before and library.search("storm shadow").quotes
     assert [p for p in settings.data_dir.glob("index-v*") if p.is_dir()] == [before]
+
+
+async def test_a_new_schema_version_rebuilds_the_index_in_a_folder_of_its_own(settings, monkeypatch):
+    await (await Library.open(settings)).close()
+    (old,) = (p for p in settings.data_dir.glob("index-v*") if p.is_dir())
+    monkeypatch.setattr(search.index, "SCHEMA_VERSION", search.index.SCHEMA_VERSION + 1)
+    library = await Library.open(settings)
+    try:
+        assert library.index.folder.name.startswith(f"index-v{search.index.SCHEMA_VERSION}-")
+        assert not old.exists()
+        assert library.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
+    finally:
+        await library.close()
