@@ -280,6 +280,9 @@ class IndexHome:
         self.data_dir = data_dir
         self._pointer = data_dir / POINTER_NAME
         self._prefix = f"index-v{SCHEMA_VERSION}-"
+        # The builds filling a folder through this home, each holding the folder's build lock until it
+        # is switched to or removed (so that another process's clean-up leaves it alone).
+        self._building: dict[Path, FileLock] = {}
 
     def current(self) -> Path | None:
         """The folder in use; None when there is none of this schema."""
@@ -297,7 +300,7 @@ class IndexHome:
         folder.mkdir()  # a name never used: FileExistsError rather than two builds in one folder
         lock = FileLock(_building_mark(folder), thread_local=False)
         lock.acquire()
-        _BUILDS[folder] = lock
+        self._building[folder] = lock
         return folder
 
     def switch(self, folder: Path) -> None:
@@ -310,7 +313,7 @@ class IndexHome:
             os.fsync(file.fileno())
         os.replace(temporary, self._pointer)
         _fsync_folder(self.data_dir)
-        _built(folder)
+        self._built(folder)
         self.clean(keep=folder)
 
     def clean(self, keep: Path) -> None:
@@ -321,7 +324,7 @@ class IndexHome:
 
     def remove(self, folder: Path) -> None:
         """Remove an index folder (and its build mark)."""
-        _built(folder)
+        self._built(folder)
         shutil.rmtree(folder, ignore_errors=True)
         _building_mark(folder).unlink(missing_ok=True)  # a crashed build's
 
@@ -336,6 +339,13 @@ class IndexHome:
         """The lock every writer of this data directory's index takes, in any process."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return WriterLock(self.data_dir / LOCK_NAME, wait)
+
+    def _built(self, folder: Path) -> None:
+        """A build is switched to or given up: its folder is no longer being built."""
+        lock = self._building.pop(folder, None)
+        if lock is not None:
+            lock.release()
+            _building_mark(folder).unlink(missing_ok=True)
 
 
 class WriterLock:
@@ -370,20 +380,8 @@ class WriterLock:
         self.release()
 
 
-# The builds this process is filling, each holding its folder's build lock until it is switched to.
-_BUILDS: dict[Path, FileLock] = {}
-
-
 def _building_mark(folder: Path) -> Path:
     return folder.with_name(f".{folder.name}.building")
-
-
-def _built(folder: Path) -> None:
-    """A build of this process is switched to or given up: its folder is no longer being built."""
-    lock = _BUILDS.pop(folder, None)
-    if lock is not None:
-        lock.release()
-        _building_mark(folder).unlink(missing_ok=True)
 
 
 def _being_built(folder: Path) -> bool:
