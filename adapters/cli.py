@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _reader_gone()
+    except OSError as error:  # the machine refused (a full disk, a folder not ours): say so, no traceback
+        print(f"podquote: {error}", file=sys.stderr)
+        return 2
 
 
 def _reader_gone() -> int:

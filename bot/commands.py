@@ -19,7 +19,7 @@ from bot.models import ChatRef, EpisodeInfo, EpisodesReply, QuoteReply, Reply, T
 from bot.outbox import Outbox
 from bot.storage import ALL_FEEDS
 from search.analyzer import term_of
-from search.errors import TranscriptError
+from search.errors import SearchIndexError, TranscriptError
 
 QUOTES_PER_PAGE = 3
 EPISODES_PER_PAGE = 10
@@ -296,7 +296,10 @@ class Commands:
             record = await asyncio.to_thread(record_from_bytes, data, name, upload_source(name), metadata)
         except TranscriptError as error:
             return TextReply(f"{name}: not added: {error}.")
-        outcome, episode_id = await self.library.ingest_record(record)
+        try:
+            outcome, episode_id = await self.library.ingest_record(record)
+        except SearchIndexError as error:  # stored: sent again, or at the next write, it is indexed
+            return TextReply(f"{name}: stored, but not searchable yet: {error}. Send it again in a minute.")
         return TextReply(await self._ingested(name, episode_id, outcome))
 
     async def _ingested(self, name: str, episode_id: str, outcome: str) -> str:

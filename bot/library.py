@@ -6,7 +6,8 @@ import asyncio
 import functools
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -16,7 +17,7 @@ from bot.ingest import Metadata, content_key, fingerprint, read_record, record_f
 from bot.models import EpisodeInfo
 from bot.storage import EpisodeRecord, Storage
 from search.errors import TranscriptError
-from search.index import QuoteIndex
+from search.index import WRITE_WAIT, QuoteIndex
 from search.models import Episode, Hit, SearchResult
 from search.quotes import quote_passage
 from search.passages import build_passages
@@ -70,30 +71,36 @@ class IngestReport:
 class Library:
     """Ingest, index and search a podcast's episodes."""
 
-    def __init__(self, storage: Storage, index: QuoteIndex) -> None:
+    def __init__(self, storage: Storage, index: QuoteIndex, write_wait: float = WRITE_WAIT) -> None:
         self.storage = storage
         self.index = index
-        self._pending: dict[str, tuple[Episode, str]] = {}
+        self.write_wait = write_wait
+        self._saved = 0  # episodes saved since the last flush
         self._writing = asyncio.Lock()
 
     @classmethod
-    async def open(cls, settings: Settings) -> Library:
+    async def open(cls, settings: Settings, write_wait: float = WRITE_WAIT) -> Library:
         """Open the data directory; seed an empty library; bring the index up to date with the database."""
         storage = await Storage.open(settings.data_dir / DATABASE_NAME)
         try:
-            library = cls(storage, QuoteIndex.open(settings.data_dir))
+            index = await asyncio.to_thread(QuoteIndex.open, settings.data_dir, write_wait)
+            library = cls(storage, index, write_wait)
+            await library._start(settings)
         except BaseException:
             await storage.close()  # its worker thread would keep the process alive after the error
             raise
-        await library._key_older_episodes()
+        return library
+
+    async def _start(self, settings: Settings) -> None:
+        """Finish what an earlier run left (content keys, seeds, episodes stored but not indexed)."""
+        await self._key_older_episodes()
         # Whenever it is empty, not only when the database is new: a seeds setting fixed after a
         # first start that found no seeds still seeds the library.
-        if settings.seeds_dir is not None and not await storage.count_episodes():
-            report = await library.ingest([settings.seeds_dir])
+        if settings.seeds_dir is not None and not await self.storage.count_episodes():
+            report = await self.ingest([settings.seeds_dir])
             level = logging.INFO if report.ok else logging.WARNING
             log.log(level, "seeded folder=%s %s", settings.seeds_dir, report.summary())
-        await library.sync_index()
-        return library
+        await self.sync_index()
 
     async def _key_older_episodes(self) -> None:
         """Compute the content keys of episodes stored before they were kept (once, after an upgrade)."""
@@ -122,7 +129,7 @@ class Library:
         report = IngestReport()
         for done, path in enumerate(files, start=1):
             await self._ingest_file(path, flags, report)
-            if len(self._pending) >= INDEX_BATCH:
+            if self._saved >= INDEX_BATCH:
                 await self._flush()
             if progress:
                 progress(done, len(files))
@@ -170,7 +177,6 @@ class Library:
         for start in range(0, len(new), INDEX_BATCH):
             records = [EpisodeRecord(e, source, "", fingerprint(b"", e)) for e in new[start : start + INDEX_BATCH]]
             await self.storage.save_episodes(records)
-            self._pending.update({r.episode.id: (r.episode, r.fingerprint) for r in records})
             await self._flush()
         return len(new)
 
@@ -193,20 +199,23 @@ class Library:
             return False
         new_fingerprint = fingerprint(old_fingerprint.encode(), new)
         await self.storage.update_metadata(new, new_fingerprint)
-        self._pending[new.id] = (new, new_fingerprint)
+        self._saved += 1
         return True
 
     async def _store(self, record: EpisodeRecord) -> tuple[str, str]:
         """Save one record unless it is already stored; the outcome's name and the episode's id."""
-        stored = await self.storage.fingerprint_of(record.episode.id)
+        stored, indexed = await self.storage.versions_of(record.episode.id) or (None, None)
         if stored is None and record.id_from_place:
             twin = await self._twin(record)
             if twin is not None:
                 return await self._store_twin(twin, record), twin[0].id
-        if stored == record.fingerprint or await self.storage.episode_with_fingerprint(record.fingerprint):
+        if stored == record.fingerprint:
+            # Stored, but not indexed (an index write failed): the flush that follows makes it searchable.
+            return ("unchanged" if indexed == stored else "added"), record.episode.id
+        if await self.storage.episode_with_fingerprint(record.fingerprint):
             return "unchanged", record.episode.id
         await self.storage.save_episode(record)
-        self._pending[record.episode.id] = (record.episode, record.fingerprint)
+        self._saved += 1
         return ("replaced" if stored else "added"), record.episode.id
 
     async def _twin(self, record: EpisodeRecord) -> tuple[Episode, str] | None:
@@ -219,40 +228,74 @@ class Library:
         changed = await self._retitle(*twin, **dict(record.given))
         return "replaced" if changed else "unchanged"
 
-    async def _flush(self) -> None:
-        """Index the episodes saved since the last flush, then record that the index holds them."""
-        if not self._pending:
-            return
-        batch, self._pending = self._pending, {}
-        await asyncio.to_thread(self.index.replace_episodes, [e for e, _ in batch.values()])
-        await self.storage.mark_indexed({i: fp for i, (_, fp) in batch.items()})
+    async def _flush(self) -> int:
+        """Index every episode the database holds and the index doesn't: this writer's, and any that an
+        earlier write (of any process) saved but failed to index. How many."""
+        self._saved = 0
+        ids = await self.storage.unindexed_ids()
+        for start in range(0, len(ids), INDEX_BATCH):
+            async with self._index_turn():  # one batch a turn: another process's upload needn't wait long
+                versions = await self._index_batch(self.index, ids[start : start + INDEX_BATCH])
+                await self.storage.mark_indexed(versions)
+        return len(ids)
+
+    async def _index_batch(self, index: QuoteIndex, ids: Sequence[str]) -> dict[str, str]:
+        """Index these episodes as the database has them now; the version of each that went in."""
+        loaded = [await self.storage.load_episode(episode_id) for episode_id in ids]
+        batch = {episode.id: (episode, version) for episode, version in filter(None, loaded)}
+        await asyncio.to_thread(index.replace_episodes, [episode for episode, _ in batch.values()])
+        return {episode_id: version for episode_id, (_, version) in batch.items()}
+
+    @asynccontextmanager
+    async def _index_turn(self) -> AsyncIterator[None]:
+        """This writer's turn at the index: after this process's other writers, and, by an OS file lock,
+        those of every other process on the data directory (`podquote ingest` beside the bot). Waited for
+        off the event loop; IndexBusyError after `write_wait` seconds."""
+        lock = self.index.writer_lock(self.write_wait)
+        acquiring = asyncio.ensure_future(asyncio.to_thread(lock.acquire))
+        try:
+            await asyncio.shield(acquiring)
+        except asyncio.CancelledError:  # the thread may take it yet: then give it back at once
+            acquiring.add_done_callback(lambda done: done.exception() or lock.release())
+            raise
+        try:
+            self.index.follow()  # another process may have switched to a rebuilt index
+            yield
+        finally:
+            lock.release()
 
     @_one_writer
     async def sync_index(self) -> int:
         """Index whatever the database holds that the index doesn't (after a crash or a new index)."""
-        return await self._sync_index()
-
-    async def _sync_index(self) -> int:
         if self.index.passage_count() == 0 and await self.storage.count_episodes():
-            await self.storage.forget_index()
-        ids = await self.storage.unindexed_ids()
-        for episode_id in ids:
-            loaded = await self.storage.load_episode(episode_id)
-            if loaded:
-                self._pending[episode_id] = loaded
-                if len(self._pending) >= INDEX_BATCH:
-                    await self._flush()
-        await self._flush()
-        if ids:
-            log.info("index synced episodes=%d", len(ids))
-        return len(ids)
+            await self.storage.forget_index()  # a new index: whatever the marks say, it holds nothing
+        count = await self._flush()
+        if count:
+            log.info("index synced episodes=%d", count)
+        return count
 
-    @_one_writer
     async def reindex(self) -> int:
-        """Rebuild the whole index from the database."""
-        await asyncio.to_thread(self.index.clear)
-        await self.storage.forget_index()
-        return await self._sync_index()
+        """Rebuild the whole index from the database beside the one in use, then switch to it: searches
+        keep the old one, complete, until then. How many episodes the new one holds."""
+        fresh = await asyncio.to_thread(QuoteIndex.fresh, self.index.home)
+        try:
+            built = await self._fill(fresh, {})
+            async with self._writing, self._index_turn():
+                built = await self._fill(fresh, built)  # what was written while it was built
+                await asyncio.to_thread(self.index.switch_to, fresh)
+                await self.storage.mark_indexed(built)
+        except BaseException:
+            await asyncio.to_thread(fresh.discard)  # unless it was switched to already
+            raise
+        log.info("reindexed episodes=%d folder=%s", len(built), fresh.folder)
+        return len(built)
+
+    async def _fill(self, fresh: QuoteIndex, built: dict[str, str]) -> dict[str, str]:
+        """Index into a fresh index each stored episode whose stored version it doesn't hold yet."""
+        wanted = [i for i, version in (await self.storage.fingerprints()).items() if built.get(i) != version]
+        for start in range(0, len(wanted), INDEX_BATCH):
+            built = {**built, **await self._index_batch(fresh, wanted[start : start + INDEX_BATCH])}
+        return built
 
     # Reading
 

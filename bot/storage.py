@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -206,9 +207,10 @@ class Subscription:
 class Storage:
     """The podquote database: one connection, used from one event loop."""
 
-    def __init__(self, db: aiosqlite.Connection, created: bool) -> None:
+    def __init__(self, db: aiosqlite.Connection, created: bool, path: Path | None = None) -> None:
         self._db = db
         self.created = created
+        self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task | None = None
 
@@ -221,7 +223,7 @@ class Storage:
         except (OSError, aiosqlite.Error) as error:
             raise StorageError(f"cannot open the database {path}: {error}") from error
         try:
-            return cls(db, await _prepare(db))
+            return cls(db, await _prepare(db), path)
         except aiosqlite.Error as error:
             await db.close()
             raise StorageError(f"cannot use the database {path}: {error}") from error
@@ -250,22 +252,49 @@ class Storage:
         async with self._lock:
             self._owner = task
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    await self._db.rollback()
-                    raise
-                await self._db.commit()
+                with self._errors("write"):
+                    await self._db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield self._db
+                    except BaseException:
+                        await self._rollback()
+                        raise
+                    await self._db.commit()
             finally:
                 self._owner = None
+
+    async def _rollback(self) -> None:
+        try:
+            await self._db.rollback()
+        except sqlite3.Error:  # a database that broke mid-transaction: the first error is the one to tell
+            log.debug("rollback failed", exc_info=True)
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        """SQLite's errors (a full disk, a damaged file) as a StorageError saying which database."""
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if type(error) not in (sqlite3.DatabaseError, sqlite3.OperationalError):
+                raise  # a constraint or statement of ours at fault: a bug to see, not the file's state
+            raise StorageError(f"cannot {action} the database {self.path}: {error}") from error
 
     # Episodes
 
     async def fingerprint_of(self, episode_id: str) -> str | None:
         """The stored fingerprint of an episode, or None when it isn't stored."""
-        row = await self._one("SELECT fingerprint FROM episodes WHERE id = ?", episode_id)
-        return row[0] if row else None
+        versions = await self.versions_of(episode_id)
+        return versions[0] if versions else None
+
+    async def versions_of(self, episode_id: str) -> tuple[str, str | None] | None:
+        """The stored fingerprint of an episode and the one the index holds (None: not indexed); None
+        when it isn't stored."""
+        row = await self._one("SELECT fingerprint, indexed_fingerprint FROM episodes WHERE id = ?", episode_id)
+        return (row[0], row[1]) if row else None
+
+    async def fingerprints(self) -> dict[str, str]:
+        """Every stored episode's fingerprint, by id (what a full index must hold)."""
+        return {row[0]: row[1] for row in await self._all("SELECT id, fingerprint FROM episodes")}
 
     async def episode_with_fingerprint(self, fingerprint: str) -> str | None:
         """The id of an episode stored from exactly this content and metadata, if any."""
@@ -528,12 +557,14 @@ class Storage:
         return (await self._one("SELECT id FROM podcasts WHERE name = ?", name))[0]
 
     async def _one(self, sql: str, *args: object) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, args) as cursor:
-            return await cursor.fetchone()
+        with self._errors("read"):
+            async with self._db.execute(sql, args) as cursor:
+                return await cursor.fetchone()
 
     async def _all(self, sql: str, *args: object) -> Sequence[aiosqlite.Row]:
-        async with self._db.execute(sql, args) as cursor:
-            return await cursor.fetchall()
+        with self._errors("read"):
+            async with self._db.execute(sql, args) as cursor:
+                return await cursor.fetchall()
 
 
 async def _prepare(db: aiosqlite.Connection) -> bool:

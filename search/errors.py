@@ -15,3 +15,7 @@ class QueryError(PodquoteError, ValueError):
 
 class SearchIndexError(PodquoteError, RuntimeError):
     """The search index is missing, locked or damaged."""
+
+
+class IndexBusyError(SearchIndexError):
+    """Another process kept the search index's writers' lock too long; trying again later works."""

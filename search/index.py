@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import secrets
 import shutil
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import tantivy
+from filelock import FileLock, Timeout
 
 from search.analyzer import ANALYZER_NAME, build_analyzer, near_keys, sound_keys
-from search.errors import QueryError, SearchIndexError
+from search.errors import IndexBusyError, QueryError, SearchIndexError
 from search.models import Episode, Passage, SearchResult
 from search.passages import build_passages
 from search.quotes import Candidate, Matcher, choose, to_hit
 from search.query import ParsedQuery, parse_query
 from search.ranking import Plan, build_query, day_number, explain_empty
 
+log = logging.getLogger(__name__)
+
 # Bump when the schema or the analyzer changes: the index is rebuilt from the database.
 SCHEMA_VERSION = 1
 WRITER_HEAP = 128_000_000
+# How long a writer waits for its turn at the index (another process's write, a rebuild's switch).
+WRITE_WAIT = 30.0
+POINTER_NAME = "index.current"
+LOCK_NAME = "index.lock"
 # Boilerplate passages score half: tantivy multiplies scores by log2(2 + weight).
 WEIGHT_NORMAL, WEIGHT_BOILERPLATE = 2, 0
 
@@ -42,29 +52,96 @@ def _schema() -> tantivy.Schema:
 
 
 class QuoteIndex:
-    """The passage index in one folder, searched by many readers, written by one writer at a time."""
+    """The passage index in one folder, searched by many readers, written by one writer at a time.
 
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
+    On disk (`open`), the folder is the one the data directory's pointer names; a rebuild fills a
+    new folder (`fresh`) and then switches the pointer to it (`switch_to`), and every QuoteIndex over
+    that data directory, in any process, follows the pointer at its next search or write."""
+
+    def __init__(self, folder: Path | None, home: IndexHome | None = None) -> None:
         self._schema = _schema()
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)
+        self.home = home
+        self._load(folder)
+
+    def _load(self, folder: Path | None) -> None:
         try:
-            self._index = tantivy.Index(self._schema, path=str(folder) if folder else None)
+            index = tantivy.Index(self._schema, path=str(folder) if folder else None)
         except (OSError, ValueError) as error:
             raise SearchIndexError(f"cannot open the search index in {folder}: {error}") from error
-        self._index.register_tokenizer(ANALYZER_NAME, build_analyzer())
+        index.register_tokenizer(ANALYZER_NAME, build_analyzer())
+        self.folder, self._index = folder, index
         self._seen_version = self._version()
 
     @classmethod
-    def open(cls, data_dir: Path) -> QuoteIndex:
-        """Open (or create) the index kept under a data directory."""
-        return cls(data_dir / f"index-v{SCHEMA_VERSION}")
+    def open(cls, data_dir: Path, wait: float = WRITE_WAIT) -> QuoteIndex:
+        """Open the index kept under a data directory: the current one; a new, empty one when there is
+        none (or only one of an older schema); a damaged one is moved aside and replaced by an empty one
+        (the library then fills it from the database)."""
+        home = IndexHome(data_dir)
+        folder = home.current()
+        if folder is not None:
+            try:
+                return cls(folder, home)
+            except SearchIndexError as error:
+                if not _is_damage(error):
+                    raise
+        with home.writer_lock(wait), _os_errors(data_dir):  # decided again in turn: another process
+            return cls._current_or_new(home)  # may have done it meanwhile
+
+    @classmethod
+    def _current_or_new(cls, home: IndexHome) -> QuoteIndex:
+        folder = home.current()
+        if folder is not None:
+            try:
+                return cls(folder, home)
+            except SearchIndexError as error:
+                if not _is_damage(error):
+                    raise
+                aside = home.set_aside(folder)
+                log.warning("search index damaged; moved aside to %s to rebuild it from the database reason=%s",
+                            aside, error)
+        index = cls.fresh(home)
+        home.switch(index.folder)
+        return index
+
+    @classmethod
+    def fresh(cls, home: IndexHome) -> QuoteIndex:
+        """A new, empty index in a new folder beside the current one, not yet in use."""
+        with _os_errors(home.data_dir):
+            return cls(home.new_folder(), home)
 
     @classmethod
     def in_memory(cls) -> QuoteIndex:
         """A throw-away index, for tests and benchmarks."""
         return cls(None)
+
+    # Which folder
+
+    def switch_to(self, fresh: QuoteIndex) -> None:
+        """Make a fresh index (complete now) the one in use, here and, by the pointer, for every process;
+        call it in the writer's turn. Searches already running finish on the old one."""
+        assert self.home is not None and fresh.folder is not None
+        with _os_errors(self.home.data_dir):
+            self.home.switch(fresh.folder)
+        self.folder, self._index, self._seen_version = fresh.folder, fresh._index, fresh._seen_version
+
+    def discard(self) -> None:
+        """Remove a fresh index that will not be used (its rebuild failed); never the one in use."""
+        if self.home is not None and self.folder is not None and self.folder != self.home.current():
+            self.home.remove(self.folder)
+
+    def follow(self) -> None:
+        """Open the folder the pointer names, if another index (another process's) switched to it."""
+        if self.home is None:
+            return
+        folder = self.home.current()
+        if folder is not None and folder != self.folder:
+            self._load(folder)
+
+    def writer_lock(self, wait: float = WRITE_WAIT) -> WriterLock:
+        """The writers' lock of this index's data directory, shared by every process."""
+        assert self.home is not None, "an index in memory has one writer: its owner"
+        return self.home.writer_lock(wait)
 
     # Writing
 
@@ -79,8 +156,10 @@ class QuoteIndex:
                     writer.add_document(self._document(episode, passage))
                     added += 1
             writer.commit()
-        except BaseException:
+        except BaseException as error:
             writer.rollback()
+            if isinstance(error, (OSError, ValueError)):  # a full disk, mostly
+                raise SearchIndexError(f"cannot write the search index: {error}") from error
             raise
         finally:
             writer.wait_merging_threads()
@@ -92,7 +171,7 @@ class QuoteIndex:
         self.replace_episodes(Episode(id=i, podcast="", title="") for i in episode_ids)
 
     def clear(self) -> None:
-        """Remove everything (before a full rebuild)."""
+        """Remove everything."""
         writer = self._writer()
         writer.delete_all_documents()
         writer.commit()
@@ -103,7 +182,7 @@ class QuoteIndex:
         try:
             return self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
         except ValueError as error:
-            raise SearchIndexError(f"the search index is busy or locked: {error}") from error
+            raise SearchIndexError(f"cannot write the search index: {error}") from error
 
     def _document(self, episode: Episode, passage: Passage) -> tantivy.Document:
         doc = tantivy.Document()
@@ -152,9 +231,10 @@ class QuoteIndex:
         return SearchResult(text, page, result.count, offset, len(chosen) > offset + limit, message)
 
     def searcher(self) -> tantivy.Searcher:
-        """A searcher over the newest committed state, also after another process wrote."""
+        """A searcher over the newest committed state, also after another process wrote or switched."""
+        self.follow()
         version = self._version()
-        if version != self._seen_version:
+        if version is not None and version != self._seen_version:
             self._refresh()
             self._seen_version = version
         return self._index.searcher()
@@ -172,13 +252,15 @@ class QuoteIndex:
     def _refresh(self) -> None:
         self._index.reload()
 
-    def _version(self) -> float:
+    def _version(self) -> int | None:
+        """When the folder was last committed to; None when it is gone (switched away from and removed:
+        the old state, mapped in memory, still answers)."""
         if self.folder is None:
-            return 0.0
+            return 0
         try:
             return os.stat(self.folder / "meta.json").st_mtime_ns
         except FileNotFoundError:
-            return 0.0
+            return None
 
 
 def _run(searcher: tantivy.Searcher, plan: Plan, limit: int) -> tantivy.SearchResult:
@@ -189,14 +271,155 @@ def _run(searcher: tantivy.Searcher, plan: Plan, limit: int) -> tantivy.SearchRe
     return result
 
 
-def delete_index(data_dir: Path) -> None:
-    """Remove every index folder under a data directory (the database stays)."""
-    for folder in _index_folders(data_dir):
+class IndexHome:
+    """Where the index lives in a data directory: one folder per build (`index-v<schema>-<random>`), a
+    pointer file naming the one in use, and the lock writers take turns by. The schema version is
+    part of the name, so a bumped SCHEMA_VERSION finds no current index and the library rebuilds it."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._pointer = data_dir / POINTER_NAME
+        self._prefix = f"index-v{SCHEMA_VERSION}-"
+        # The builds filling a folder through this home, each holding the folder's build lock until it
+        # is switched to or removed (so that another process's clean-up leaves it alone).
+        self._building: dict[Path, FileLock] = {}
+
+    def current(self) -> Path | None:
+        """The folder in use; None when there is none of this schema."""
+        try:
+            name = self._pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        folder = self.data_dir / name
+        return folder if name.startswith(self._prefix) and "/" not in name and folder.is_dir() else None
+
+    def new_folder(self) -> Path:
+        """A new, empty folder for a build; marked as being built until `switch` or `remove`."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        folder = self.data_dir / f"{self._prefix}{secrets.token_hex(4)}"
+        folder.mkdir()  # a name never used: FileExistsError rather than two builds in one folder
+        lock = FileLock(_building_mark(folder), thread_local=False)
+        lock.acquire()
+        self._building[folder] = lock
+        return folder
+
+    def switch(self, folder: Path) -> None:
+        """Make a folder the one in use, atomically (a crash leaves the old pointer or the new one, never
+        half of one), then remove the folders no longer used."""
+        temporary = self._pointer.with_name(f".{POINTER_NAME}.{os.getpid()}")
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(folder.name)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self._pointer)
+        _fsync_folder(self.data_dir)
+        self._built(folder)
+        self.clean(keep=folder)
+
+    def clean(self, keep: Path) -> None:
+        """Remove every index folder but `keep` and those another build is filling (they have its lock)."""
+        for folder in self.data_dir.glob("index-v*"):
+            if folder.is_dir() and folder != keep and not _being_built(folder):
+                self.remove(folder)
+
+    def remove(self, folder: Path) -> None:
+        """Remove an index folder (and its build mark)."""
+        self._built(folder)
         shutil.rmtree(folder, ignore_errors=True)
+        _building_mark(folder).unlink(missing_ok=True)  # a crashed build's
+
+    def set_aside(self, folder: Path) -> Path:
+        """Move a damaged folder out of the way, kept for a look."""
+        aside = self.data_dir / f"damaged-{folder.name}"
+        shutil.rmtree(aside, ignore_errors=True)
+        folder.rename(aside)
+        return aside
+
+    def writer_lock(self, wait: float = WRITE_WAIT) -> WriterLock:
+        """The lock every writer of this data directory's index takes, in any process."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return WriterLock(self.data_dir / LOCK_NAME, wait)
+
+    def _built(self, folder: Path) -> None:
+        """A build is switched to or given up: its folder is no longer being built."""
+        lock = self._building.pop(folder, None)
+        if lock is not None:
+            lock.release()
+            _building_mark(folder).unlink(missing_ok=True)
 
 
-def _index_folders(data_dir: Path) -> Iterator[Path]:
-    return (p for p in data_dir.glob("index-v*") if p.is_dir())
+class WriterLock:
+    """An OS file lock (flock) that writers in every process take in turn, waiting up to `wait` seconds.
+    Taken in one thread and released in another (the library waits for it off the event loop)."""
+
+    def __init__(self, path: Path, wait: float) -> None:
+        self._lock = FileLock(path, thread_local=False)
+        self.wait = wait
+
+    def acquire(self) -> None:
+        """Wait for our turn; IndexBusyError when it doesn't come within the wait."""
+        try:
+            self._lock.acquire(timeout=self.wait)
+        except Timeout:  # before OSError: it is a TimeoutError
+            raise IndexBusyError(
+                f"the search index is busy: another podquote process has been writing to it for over"
+                f" {self.wait:g} s"
+            ) from None
+        except OSError as error:  # the lock file can't be made: a full disk, a folder not ours
+            raise SearchIndexError(f"cannot write the search index: {error}") from error
+
+    def release(self) -> None:
+        """Give the turn to the next writer."""
+        self._lock.release()
+
+    def __enter__(self) -> WriterLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _building_mark(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}.building")
+
+
+def _being_built(folder: Path) -> bool:
+    """Whether a build (in any process) holds the folder's build lock."""
+    if not _building_mark(folder).exists():
+        return False
+    lock = FileLock(_building_mark(folder), thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in the folder durable."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def _os_errors(data_dir: Path) -> Iterator[None]:
+    """The machine's refusals (a full disk, a folder not ours) as a SearchIndexError."""
+    try:
+        yield
+    except OSError as error:
+        raise SearchIndexError(f"cannot write the search index in {data_dir}: {error}") from error
+
+
+def _is_damage(error: SearchIndexError) -> bool:
+    """Whether an index failed to open because its files are damaged (missing, corrupt), rather than
+    for a reason of the machine's that moving it aside would not fix: tantivy names those by the OS
+    error (`Permission denied (os error 13)`, `No space left on device (os error 28)`)."""
+    return "(os error" not in str(error)
 
 
 def _meta_json(episode: Episode, passage: Passage) -> str:

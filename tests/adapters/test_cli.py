@@ -186,13 +186,59 @@ def test_a_run_with_no_token_and_no_commands_fails_saying_why(tmp_path):
     assert "no chat token is configured" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_damaged_index_is_reported_and_the_process_ends(env, capsys):
-    assert main(["stats"]) == 0
-    (env / "data" / "index-v1" / "meta.json").write_text("{ not json")
+def _podquote(env: Path, *args: str, module: str = "adapters.cli") -> subprocess.CompletedProcess:
     environment = {**os.environ, "PODQUOTE_DATA_DIR": str(env / "data")}
-    done = subprocess.run(  # it used to hang: the database's worker thread kept the process alive
-        [sys.executable, "-m", "adapters.cli", "stats"], stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=60,
+    for name in ("TELEGRAM_TOKEN", "TELEGRAM_TOKEN_FILE", "DISCORD_TOKEN", "DISCORD_TOKEN_FILE", "PODQUOTE_CONFIG"):
+        environment.pop(name, None)
+    return subprocess.run(  # a timeout here is a hang: systemd would never restart it
+        [sys.executable, "-m", module, *args], stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, cwd=ROOT, env=environment, timeout=120,
     )
-    assert done.returncode != 0
-    assert "cannot open the search index" in done.stderr and "Traceback" not in done.stderr
+
+
+def _index_folder(env: Path) -> Path:
+    (folder,) = (p for p in (env / "data").glob("index-v*") if p.is_dir())
+    return folder
+
+
+@pytest.mark.parametrize("damage", ["a segment file missing", "meta.json garbled"])
+def test_a_damaged_index_is_moved_aside_and_rebuilt_saying_so_in_one_line(env, capsys, damage):
+    assert main(["stats"]) == 0
+    folder = _index_folder(env)
+    if damage == "a segment file missing":
+        next(folder.glob("*.idx")).unlink()
+    else:
+        (folder / "meta.json").write_text("{ not json")
+    done = _podquote(env, "quote", "storm", "shadow")
+    assert done.returncode == 0, done.stderr
+    assert "UK missiles ready to strike Russia" in done.stdout
+    (line,) = done.stderr.splitlines()
+    assert "search index damaged; moved aside to" in line and "to rebuild it from the database" in line
+    assert (env / "data" / f"damaged-{folder.name}").is_dir() and not folder.exists()
+    assert _podquote(env, "quote", "storm", "shadow").stderr == ""  # rebuilt for good
+
+
+def test_a_full_disk_ends_each_command_in_one_line_and_the_next_start_finishes_the_work(env, tmp_path):
+    assert main(["stats"]) == 0
+    transcript = tmp_path / "zeppelin.vtt"
+    transcript.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nThe zeppelin floated over the harbour.\n")
+    for command in (["ingest", str(transcript)], ["stats"], ["run"]):
+        done = _podquote(env, *command, module="tests.adapters.full_disk_child")
+        assert done.returncode != 0, command
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("podquote: cannot write the search index") and "No space left on device" in line
+    episodes = _podquote(env, "episodes")  # the ingest stored the episode before its index write failed
+    assert "zeppelin" in episodes.stdout
+    space_again = _podquote(env, "quote", "zeppelin", "harbour")
+    assert space_again.returncode == 0 and "**zeppelin**" in space_again.stdout
+
+
+def test_a_damaged_database_is_one_line_and_a_failure(env, capsys):
+    assert main(["stats"]) == 0
+    capsys.readouterr()
+    with open(env / "data" / "podquote.db", "r+b") as database:  # pages of the tables, past the header
+        database.seek(4096 * 5)
+        database.write(b"\xde\xad" * 8000)
+    assert main(["stats"]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("podquote: cannot read the database") and line.endswith("database disk image is malformed")

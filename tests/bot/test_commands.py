@@ -342,3 +342,20 @@ async def test_uploads_are_refused_to_anyone_else_and_when_too_large(commands, l
 )
 def test_an_uploads_name_loses_any_folders(sent, name):
     assert upload_name(sent) == name
+
+
+async def test_an_upload_while_another_process_holds_the_index_says_so_and_is_indexed_when_sent_again(
+    commands, library
+):
+    library.write_wait = 0.0
+    other_process = library.index.writer_lock()  # a lock of its own: to flock, another process's
+    other_process.acquire()
+    try:
+        busy = await commands.ingest_upload("zeppelin.vtt", ZEPPELIN, OPERATOR)
+    finally:
+        other_process.release()
+    assert busy.text.startswith("zeppelin.vtt: stored, but not searchable yet: the search index is busy")
+    assert (await commands.quote("zeppelin harbour")).quotes == ()
+    again = await commands.ingest_upload("zeppelin.vtt", ZEPPELIN, OPERATOR)
+    assert again.text == "Added “zeppelin” (Unknown podcast): 15 words searchable now."
+    assert (await commands.quote("zeppelin harbour")).quotes

@@ -4,13 +4,19 @@ import asyncio
 import logging
 import shutil
 import sqlite3
+import threading
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
-from bot.ingest import Metadata
+from bot.ingest import Metadata, read_record
 from bot.library import Library
+from search.errors import SearchIndexError
 from search.formats import srt
+import search.index
+from search.index import QuoteIndex
 from tests.conftest import DECEMBER_2025, SEEDS, SEPTEMBER_2024
 
 VTT = """WEBVTT
@@ -242,3 +248,98 @@ async def test_writes_that_come_at_once_take_turns(library):
     assert await library.storage.unindexed_ids() == []
     for number in range(4):
         assert library.search(f"zeppelin{number}").quotes
+
+
+async def test_an_index_write_that_fails_leaves_the_episode_for_the_next_writer(library, tmp_path, monkeypatch):
+    """A stored episode the index missed is never 'unchanged', and whoever writes next indexes it."""
+    real = QuoteIndex.replace_episodes
+
+    def disk_full(index, episodes):
+        raise SearchIndexError("cannot write the search index: No space left on device (os error 28)")
+
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", disk_full)
+    first = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    with pytest.raises(SearchIndexError):
+        await library.ingest_record(read_record(first))
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", real)
+    other = _write(tmp_path / "in", "airship.vtt", VTT.replace("zeppelin", "airship"))
+    assert (await library.ingest_record(read_record(other)))[0] == "added"
+    assert library.search("zeppelin harbour").quotes  # the next writer indexed it
+    assert await library.storage.unindexed_ids() == []
+
+
+async def test_an_episode_stored_but_not_indexed_is_added_when_sent_again(library, tmp_path, monkeypatch):
+    real = QuoteIndex.replace_episodes
+
+    def disk_full(index, episodes):
+        raise SearchIndexError("cannot write the search index: No space left on device (os error 28)")
+
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", disk_full)
+    path = _write(tmp_path / "in", "zeppelin.vtt", VTT)
+    with pytest.raises(SearchIndexError):
+        await library.ingest_record(read_record(path))
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", real)
+    assert (await library.ingest_record(read_record(path)))[0] == "added"
+    assert library.search("zeppelin harbour").quotes
+
+
+def _answer(result) -> tuple:
+    return result.total, [(q.episode_id, q.text) for q in result.quotes]
+
+
+async def test_every_search_during_a_reindex_gets_the_full_answer(library):
+    """The new index is built beside the one in use, which answers until the switch."""
+    expected = _answer(library.search("storm shadow"))
+    answers: list[tuple] = []
+    done = threading.Event()
+
+    def search_until_done() -> None:
+        while not done.is_set():
+            answers.append(_answer(library.search("storm shadow")))
+
+    searchers = [threading.Thread(target=search_until_done) for _ in range(2)]
+    for thread in searchers:
+        thread.start()
+    try:
+        assert await library.reindex() == 2
+    finally:
+        done.set()
+        for thread in searchers:
+            thread.join()
+    assert len(answers) > 2 and all(answer == expected for answer in answers)
+    assert _answer(library.search("storm shadow")) == expected
+
+
+async def test_another_process_follows_a_reindex_and_the_old_folder_is_removed(library, settings):
+    other = QuoteIndex.open(settings.data_dir)  # what another process on the data directory holds
+    before = other.folder
+    await library.reindex()
+    assert other.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
+    assert other.folder == library.index.folder != before
+    assert [p for p in settings.data_dir.glob("index-v*") if p.is_dir()] == [library.index.folder]
+
+
+async def test_a_reindex_that_fails_keeps_the_index_in_use(library, settings, monkeypatch):
+    before = library.index.folder
+
+    def disk_full(index, episodes):
+        raise SearchIndexError("cannot write the search index: No space left on device (os error 28)")
+
+    monkeypatch.setattr(QuoteIndex, "replace_episodes", disk_full)
+    with pytest.raises(SearchIndexError):
+        await library.reindex()
+    assert library.index.folder == before and library.search("storm shadow").quotes
+    assert [p for p in settings.data_dir.glob("index-v*") if p.is_dir()] == [before]
+
+
+async def test_a_new_schema_version_rebuilds_the_index_in_a_folder_of_its_own(settings, monkeypatch):
+    await (await Library.open(settings)).close()
+    (old,) = (p for p in settings.data_dir.glob("index-v*") if p.is_dir())
+    monkeypatch.setattr(search.index, "SCHEMA_VERSION", search.index.SCHEMA_VERSION + 1)
+    library = await Library.open(settings)
+    try:
+        assert library.index.folder.name.startswith(f"index-v{search.index.SCHEMA_VERSION}-")
+        assert not old.exists()
+        assert library.search("storm shadow").quotes[0].episode_id == SEPTEMBER_2024
+    finally:
+        await library.close()

@@ -8,7 +8,7 @@ import pytest
 
 from search import ranking
 from search.formats import parse_transcript
-from search.index import QuoteIndex
+from search.index import SCHEMA_VERSION, IndexHome, QuoteIndex
 from search.models import Episode, Segment
 from tests.conftest import SEEDS
 
@@ -255,3 +255,17 @@ def test_words_in_the_typed_order_outrank_the_same_words_scattered():
         ]
     )
     assert _episodes(idx.search("going to block five million"))[0] == "said"
+
+
+def test_a_switch_removes_the_old_folder_and_a_crashed_build_but_not_another_build_under_way(tmp_path):
+    index = QuoteIndex.open(tmp_path)
+    old = index.folder
+    crashed = tmp_path / f"index-v{SCHEMA_VERSION}-crashed"  # a build whose process was killed
+    crashed.mkdir()
+    (tmp_path / f".{crashed.name}.building").touch()
+    under_way = QuoteIndex.fresh(IndexHome(tmp_path))  # another process's rebuild, still filling
+    fresh = QuoteIndex.fresh(index.home)
+    fresh.replace_episodes([_episode("new", FILLER + " A zeppelin. " + FILLER)])
+    index.switch_to(fresh)
+    assert sorted(p for p in tmp_path.glob("index-v*") if p.is_dir()) == sorted([fresh.folder, under_way.folder])
+    assert not old.exists() and _episodes(QuoteIndex.open(tmp_path).search("zeppelin")) == ["new"]
