@@ -116,20 +116,41 @@ def _polling_failed(error: TelegramError) -> None:
 
 
 class WatchedPolls(HTTPXRequest):
-    """The getUpdates connection, remembering whether the last poll failed (for /healthz)."""
+    """The getUpdates connection, remembering whether the last poll failed (for /healthz).
+
+    A poll counts as good only once its answer has been read as the Bot API's (`post` returned): a 200
+    whose body is a proxy's HTML page is as failed as a refused connection."""
 
     def __init__(self) -> None:
         super().__init__(connection_pool_size=1)  # what python-telegram-bot uses for getUpdates
         self.failure: str | None = None
+        self._status: int | None = None
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        """One poll, its outcome remembered: failed unless the answer was read as the Bot API's."""
+        self._status = None
+        try:
+            result = await super().post(*args, **kwargs)
+        except Exception as error:
+            self.failure = _poll_failure(self._status, error)
+            raise
+        self.failure = None
+        return result
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        try:
-            status, payload = await super().do_request(*args, **kwargs)
-        except Exception as error:
-            self.failure = type(error).__name__
-            raise
-        self.failure = None if status < 400 else f"HTTP {status}"
+        """The HTTP exchange; its status is kept to say what went wrong."""
+        status, payload = await super().do_request(*args, **kwargs)
+        self._status = status
         return status, payload
+
+
+def _poll_failure(status: int | None, error: Exception) -> str:
+    """What went wrong with a poll, in words that never hold the token (an error's text might)."""
+    if status is None:
+        return type(error).__name__  # no answer at all: NetworkError, TimedOut
+    if status >= 400:
+        return f"HTTP {status}"
+    return f"HTTP {status} with an answer that is not the Bot API's"
 
 
 def build_application(settings: Settings, token: Secret, polls: HTTPXRequest) -> Application:

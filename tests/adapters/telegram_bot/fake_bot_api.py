@@ -58,6 +58,11 @@ def bad_request(description: str) -> tuple[int, dict]:
     return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}
 
 
+def not_json() -> tuple[int, str]:
+    """200 with a page that isn't the Bot API's: a captive portal's or a misconfigured proxy's."""
+    return 200, "<html><body>Please sign in to use this network.</body></html>"
+
+
 @dataclass
 class Call:
     """One request the bot made: the method and its parameters (JSON values decoded)."""
@@ -80,7 +85,7 @@ class Failure:
 
     method: str
     status: int
-    body: dict
+    body: dict | str  # a str is sent as it is, not as JSON
     times: int = 1
     when: Callable[[dict], bool] = field(default=lambda params: True)
 
@@ -147,7 +152,7 @@ class FakeBotApi:
         return update_id
 
     def fail(
-        self, method: str, error: tuple[int, dict], times: int = 1, when: Callable[[dict], bool] | None = None
+        self, method: str, error: tuple[int, dict | str], times: int = 1, when: Callable[[dict], bool] | None = None
     ) -> None:
         """Answer the next `times` calls of `method` (those `when` accepts) with an error."""
         status, body = error
@@ -207,15 +212,13 @@ class FakeBotApi:
         failure = self._failure_for(method, params)
         if method == "getUpdates":
             self.polls += bool(failure)
-            return web.json_response(failure.body, status=failure.status) if failure else _ok(await self._get_updates(params))
+            return _failed(failure) if failure else _ok(await self._get_updates(params))
         call = Call(method, params)
         if not failure:
             call.result = self._result(method, params)
         self.calls.append(call)
         self._poke()
-        if failure:
-            return web.json_response(failure.body, status=failure.status)
-        return _ok(call.result)
+        return _failed(failure) if failure else _ok(call.result)
 
     async def _get_updates(self, params: dict) -> list[dict]:
         """Long polling: the updates from `offset` on, waiting up to `timeout` seconds for one to come."""
@@ -283,6 +286,12 @@ class FakeBotApi:
 
 def _ok(result: object) -> web.Response:
     return web.json_response({"ok": True, "result": result})
+
+
+def _failed(failure: Failure) -> web.Response:
+    if isinstance(failure.body, str):
+        return web.Response(text=failure.body, status=failure.status, content_type="text/html")
+    return web.json_response(failure.body, status=failure.status)
 
 
 def _decode(form: dict) -> dict:
