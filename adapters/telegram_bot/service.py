@@ -139,6 +139,9 @@ def _polling_failed(error: TelegramError) -> None:
     log.warning("telegram polling failed error=%s: %s", type(error).__name__, error.message)
 
 
+_TIMEOUTS = ("read_timeout", "write_timeout", "connect_timeout", "pool_timeout")
+
+
 class WatchedPolls(HTTPXRequest):
     """The getUpdates connection, remembering whether the last poll failed (for /healthz).
 
@@ -169,7 +172,7 @@ class WatchedPolls(HTTPXRequest):
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         """The HTTP exchange; its status is kept to say what went wrong."""
         if self._hurry is not None:
-            kwargs.update(dict.fromkeys(("read_timeout", "write_timeout", "connect_timeout", "pool_timeout"), self._hurry))
+            kwargs.update(dict.fromkeys(_TIMEOUTS, self._hurry))
         status, payload = await super().do_request(*args, **kwargs)
         self._status = status
         return status, payload

@@ -98,6 +98,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.failures: list[Failure] = []
         self.members: dict[tuple[int, int], str] = {}
+        self.messages: dict[tuple[int, int], dict] = {}  # the bot's, as they stand: (chat, message id) -> message
         self.files: dict[str, bytes] = {}
         self.downloads: list[str] = []
         self.polls = 0
@@ -167,6 +168,11 @@ class FakeBotApi:
         file_id = f"file-{len(self.files) + 1}"
         self.files[file_id] = data
         return file_id
+
+    def message_of(self, call: Call) -> dict:
+        """The message a sendMessage or editMessageText call made, as it stands now, with its buttons:
+        what Telegram sends along with a press of one of them."""
+        return self.messages[(int(call["chat_id"]), int(call.result["message_id"]))]
 
     def calls_of(self, method: str) -> list[Call]:
         """The recorded calls of one method, in order."""
@@ -275,7 +281,11 @@ class FakeBotApi:
         chat = {"id": chat_id, "type": kind, "first_name": "Someone", "title": "Chat"}
         message_id = int(params.get("message_id") or next(self._message_ids))
         now = int(time.time())
-        return {"message_id": message_id, "date": now, "chat": chat, "from": BOT_USER, "text": params["text"]}
+        message = {"message_id": message_id, "date": now, "chat": chat, "from": BOT_USER, "text": params["text"]}
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, message_id)] = message
+        return message
 
     def _member(self, chat_id: int, user_id: int) -> dict:
         status = self.members.get((chat_id, user_id), "member")
