@@ -23,7 +23,8 @@ from adapters.telegram_bot.render import MAX_EPISODE_OFFSET, MAX_OFFSET
 
 QUOTES = "q2"
 EPISODES = "e1"
-_DATA = re.compile(r"(?P<kind>q2|e1):(?P<offset>\d{1,6}):(?P<subject>-?\d{1,19})")
+# Each page has one spelling: ASCII digits (\d would read ٣ as 3), no leading zeros, no id 0.
+_DATA = re.compile(r"(?P<kind>q2|e1):(?P<offset>0|[1-9][0-9]{0,5}):(?P<subject>-?[1-9][0-9]{0,18})")
 # How deep each kind of list may be paged.
 DEEPEST = {QUOTES: MAX_OFFSET, EPISODES: MAX_EPISODE_OFFSET}
 

@@ -18,7 +18,9 @@ def test_page_data_round_trips_and_fits_telegrams_64_bytes():
 @pytest.mark.parametrize(
     "data",
     ["", None, "q2", "q1:0:1:abcdefabcdef", "e1:x:1", "q2:0", "e1:0:1:key", "q2:0:-5", "q2:1234567:1",
-     f"q2:{MAX_OFFSET + 1}:1", f"e1:{MAX_EPISODE_OFFSET + 1}:1", "q2:0:1\n"],
+     f"q2:{MAX_OFFSET + 1}:1", f"e1:{MAX_EPISODE_OFFSET + 1}:1", "q2:0:1\n",
+     # Other spellings of a page, found by bench/fuzz/fuzz_telegram_buttons.py: Arabic-Indic digits, zeros.
+     "e1:\u0661:\u0661", "q2:01:1", "q2:1:01", "e1:0:-0", "q2:0:0"],
 )
 def test_data_of_other_shapes_or_versions_is_not_a_page(data):
     assert parse_page(data) is None
