@@ -66,7 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (platform, chat_id, feed)
     ) WITHOUT ROWID;
     """,
-    # Searches behind chat buttons (Discord's paging and Post): a button carries only the row id,
+    # Searches behind chat buttons (paging on both platforms, Discord's Post): a button carries only the row id,
     # so it keeps working after a restart; one row per person and query, however often they ask.
     """
     CREATE TABLE saved_searches (

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from adapters.common import shorten
 from adapters.telegram_bot.flood import FloodControl, Verdict
-from adapters.telegram_bot.paging import EPISODES, QUOTES, Page, SavedQueries, parse_page
+from adapters.telegram_bot.paging import EPISODES, QUOTES, Page, parse_page, shown_on
 from adapters.telegram_bot.render import (
     MAX_OFFSET,
     SEND_OPTIONS,
@@ -41,6 +41,7 @@ GROUPS = frozenset({Chat.GROUP, Chat.SUPERGROUP})
 TOO_FAST = "You're going a bit fast. Wait a few seconds, then ask again."
 NOT_YOURS = "Only the person who asked can turn these pages. Send your own /quote."
 STALE = "These buttons have expired. Send the command again."
+NOT_HERE = "That button isn't on this message (any more). Use the buttons it shows now."
 APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 CHATTER = "Send /quote and a few words you remember, for example /quote {example}. /help tells more."
 INLINE_HINT = "How to search"
@@ -64,7 +65,6 @@ class TelegramHandlers:
         self.commands = commands
         self.storage = storage
         self.flood = flood
-        self.queries = SavedQueries(storage)
         # Settings.is_admin: whether a platform's user is one of the operators (PODQUOTE_ADMINS).
         self.is_admin = is_admin
 
@@ -156,13 +156,14 @@ class TelegramHandlers:
             new_chat_id, rendered.text, reply_markup=rendered.keyboard, **SEND_OPTIONS
         )
 
-    async def _render(self, reply: Reply, asker: int | None) -> Rendered:
-        """The reply as a message, with page buttons for the asker alone (see _may_page; none without an asker)."""
+    async def _render(self, reply: Reply, asker: int | None, search_id: int | None = None) -> Rendered:
+        """The reply as a message, with page buttons for the asker alone (see _may_page; none without an
+        asker). Quotes' buttons name the asker's saved search: `search_id` when it is known already."""
         if asker is None:
             return render(reply)
         if isinstance(reply, QuoteReply) and reply.has_more:
-            key = await self.queries.save(reply.query)
-            return render(reply, lambda offset: Page(QUOTES, offset, asker, key).data())
+            search = search_id or await self.storage.save_search(PLATFORM, str(asker), reply.query)
+            return render(reply, lambda offset: Page(QUOTES, offset, search).data())
         if isinstance(reply, EpisodesReply):
             return render(reply, lambda offset: Page(EPISODES, offset, asker).data())
         return render(reply)
@@ -206,41 +207,60 @@ class TelegramHandlers:
     # Page buttons
 
     async def on_page(self, update: Update, context: Context) -> None:
-        """◀ or ▶: that page, in the same message, if the presser asked and the button still works."""
+        """◀ or ▶: that page, in the same message, if the press passes every check (see _checked)."""
         press = update.callback_query
-        page = parse_page(press.data)
-        if page is None or press.message is None:
-            await press.answer(STALE)
-            return
-        if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
-            await press.answer(TOO_FAST)
-            return
-        if not await self._may_page(page, press, context):
-            await press.answer(NOT_YOURS)
-            return
-        reply = await self._page_reply(page)
-        if reply is None:
-            await press.answer(STALE)
+        checked = await self._checked(update, context)
+        if isinstance(checked, str):
+            await press.answer(checked)
             return
         # Edit first, answer after: if the edit fails, the error handler's apology is the one answer.
-        await self._edit(update, await self._render(reply, page.asker))
+        await self._edit(update, await self._next_page(*checked))
         await press.answer()
 
-    async def _may_page(self, page: Page, press: CallbackQuery, context: Context) -> bool:
+    async def _checked(self, update: Update, context: Context) -> tuple[Page, int, str | None] | str:
+        """The page a press asks for, who asked for the list and its query (None: episodes); or, for a
+        press to refuse, what to tell the presser."""
+        press = update.callback_query
+        page = parse_page(press.data)
+        if page is None or not isinstance(press.message, Message):  # no message: too old to be sent along
+            return STALE
+        if self.flood.check(sender_key(update)) is not Verdict.ALLOW:
+            return TOO_FAST
+        if not shown_on(press.message, press.data or ""):  # made up, or another message's
+            log.info("telegram button refused: not on its message chat=%s", press.message.chat.id)
+            return NOT_HERE
+        asked = await self._asked(page)
+        if asked is None:
+            return STALE
+        if not await self._may_page(asked[0], press, context):
+            return NOT_YOURS
+        return page, *asked
+
+    async def _asked(self, page: Page) -> tuple[int, str | None] | None:
+        """Who asked for the list a button pages, and for quotes the query; None when the search is gone."""
+        if page.kind == EPISODES:
+            return page.subject, None
+        search = await self.storage.saved_search(page.subject)
+        if search is None or search.platform != PLATFORM:
+            return None
+        return int(search.user_id), search.query
+
+    async def _may_page(self, asker: int, press: CallbackQuery, context: Context) -> bool:
         """The asker may; for a group or channel that spoke as itself, any administrator of this chat
         (a button press always names the real person, so an anonymous administrator is one of them)."""
-        if page.asker == press.from_user.id:
+        if asker == press.from_user.id:
             return True
-        if page.asker > 0:  # a person asked: user ids are positive, chat ids of groups negative
+        if asker > 0:  # a person asked: user ids are positive, chat ids of groups negative
             return False
         member = await context.bot.get_chat_member(press.message.chat.id, press.from_user.id)
         return member.status in ADMINS
 
-    async def _page_reply(self, page: Page) -> Reply | None:
-        if page.kind == EPISODES:
-            return await self.commands.episodes(offset=page.offset)
-        query = await self.queries.load(page.key or "")
-        return None if query is None else await self.commands.quote(query, offset=page.offset)
+    async def _next_page(self, page: Page, asker: int, query: str | None) -> Rendered:
+        """The page a button asked for, rendered with its own buttons."""
+        if query is None:
+            return await self._render(await self.commands.episodes(offset=page.offset), asker)
+        reply = await self.commands.quote(query, offset=page.offset)
+        return await self._render(reply, asker, page.subject)
 
     async def _edit(self, update: Update, rendered: Rendered) -> None:
         try:

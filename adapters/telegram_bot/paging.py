@@ -1,75 +1,59 @@
-"""Page buttons' callback data: compact and versioned, with the query itself kept in the database.
+"""Page buttons: their callback data, and whether a press may be believed.
 
-Telegram allows 64 bytes of callback data, so a button carries `q1:<offset>:<asker>:<key>`, where
-the key names the query in the state table: buttons keep working after a restart. Data in any
-other shape (an older version's, a forged one) parses to None and gets a short notice.
+A modified client can send any callback data with a press, on any of the bot's messages. What it can't
+change is the message itself, which Telegram sends along with the press as it stands: so a press is
+believed only when its data is on a button of that very message (the Discord adapter checks its clicks
+the same way). The data can then be neither made up nor moved to another message.
+
+Telegram allows 64 bytes of data. A quotes button carries `q2:<offset>:<search>`, the id of a saved
+search (the storage's saved_searches, which Discord's buttons use too: who asked, and what), so buttons
+keep working after a restart; an episodes button carries `e1:<offset>:<asker>`. Data in another shape
+parses to None and gets a short notice that the buttons have expired: among it the `q1` buttons of
+older versions, which named a query kept elsewhere.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 
-from adapters.telegram_bot.render import MAX_EPISODE_OFFSET, MAX_OFFSET
-from bot.storage import Storage
+from telegram import Message
 
-QUOTES = "q1"
+from adapters.telegram_bot.render import MAX_EPISODE_OFFSET, MAX_OFFSET
+
+QUOTES = "q2"
 EPISODES = "e1"
-_DATA = re.compile(
-    r"^(?P<kind>q1|e1):(?P<offset>\d{1,6}):(?P<asker>-?\d{1,20})(?::(?P<key>[A-Za-z0-9_-]{1,16}))?$"
-)
+# Each page has one spelling: ASCII digits (\d would read ٣ as 3), no leading zeros, no id 0.
+_DATA = re.compile(r"(?P<kind>q2|e1):(?P<offset>0|[1-9][0-9]{0,5}):(?P<subject>-?[1-9][0-9]{0,18})")
 # How deep each kind of list may be paged.
 DEEPEST = {QUOTES: MAX_OFFSET, EPISODES: MAX_EPISODE_OFFSET}
-_STATE_PREFIX = "telegram.query."
-KEY_LENGTH = 12
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A press of a page button: which list, from which result on, asked by whom, for which query."""
+    """A press of a page button: which list, from which result on, and of what: for quotes the saved
+    search's id, for episodes the id of who asked (a person's, or a chat's speaking as itself)."""
 
     kind: str
     offset: int
-    asker: int
-    key: str | None = None
+    subject: int
 
     def data(self) -> str:
         """The button's callback data."""
-        parts = [self.kind, str(self.offset), str(self.asker)]
-        return ":".join(parts + ([self.key] if self.key else []))
+        return f"{self.kind}:{self.offset}:{self.subject}"
 
 
 def parse_page(data: str | None) -> Page | None:
     """The page a button asks for; None for data of another version or shape."""
-    match = _DATA.match(data or "")
-    if not match or (match["kind"] == QUOTES) != bool(match["key"]):
+    match = _DATA.fullmatch(data or "")
+    if not match or (match["kind"] == QUOTES and match["subject"].startswith("-")):
         return None
     if int(match["offset"]) > DEEPEST[match["kind"]]:
         return None
-    return Page(match["kind"], int(match["offset"]), int(match["asker"]), match["key"])
+    return Page(match["kind"], int(match["offset"]), int(match["subject"]))
 
 
-def query_key(query: str) -> str:
-    """A short, stable name for a query: the same words always get the same key."""
-    digest = hashlib.sha256(query.encode("utf-8")).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii")[:KEY_LENGTH]
-
-
-class SavedQueries:
-    """The queries behind page buttons, kept in the database's state table under their keys."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-
-    async def save(self, query: str) -> str:
-        """Keep a query (once) and return its key."""
-        key = query_key(query)
-        if await self.storage.get_state(_STATE_PREFIX + key) != query:
-            await self.storage.set_state(_STATE_PREFIX + key, query)
-        return key
-
-    async def load(self, key: str) -> str | None:
-        """The query saved under a key, if any."""
-        return await self.storage.get_state(_STATE_PREFIX + key)
+def shown_on(message: Message, data: str) -> bool:
+    """Whether the message has a button with this callback data."""
+    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
+    return any(button.callback_data == data for row in rows for button in row)

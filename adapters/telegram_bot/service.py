@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable
 from urllib.parse import quote, urlsplit
 
 from typing import Any
@@ -28,6 +30,13 @@ CONCURRENT_UPDATES = 16
 # Sends hit by a flood wait are retried this many times, each after the wait Telegram asked for.
 SEND_RETRIES = 3
 POLL_TIMEOUT = 30
+# SIGTERM ends the process within 5 s, whatever the Bot API does; python-telegram-bot's own waits don't
+# watch for a stop (its polling sleeps through a back-off of up to 30 s, or a flood wait as long as
+# Telegram asks; the rate limiter sleeps through flood waits of replies in flight), so each step of
+# stopping has a budget, past which it is cancelled.
+POLLING_STOPS_WITHIN = 0.5
+LAST_POLL_WITHIN = 0.5  # the getUpdates that confirms the updates taken, sent once polling has stopped
+REPLIES_FINISH_WITHIN = 1.0
 
 
 class TelegramUnreachable(PodquoteError, ConnectionError):
@@ -101,13 +110,28 @@ class TelegramService:
         return True, "polling"
 
     async def stop(self) -> None:
-        """Stop taking updates, let the handlers in flight finish, and close the connections."""
+        """Stop taking updates, let the handlers in flight finish, and close the connections; in about
+        two seconds at most, even with the Bot API unreachable."""
         if self.application.updater and self.application.updater.running:
-            await self.application.updater.stop()
+            self._polls.hurry(LAST_POLL_WITHIN)
+            await _within(POLLING_STOPS_WITHIN, self.application.updater.stop(), "polling")
         if self.application.running:
-            await self.application.stop()
+            await _within(REPLIES_FINISH_WITHIN, self.application.stop(), "replies in flight")
         await self.application.shutdown()
         self._redactor.remove()
+
+
+async def _within(seconds: float, step: Awaitable[None], what: str) -> None:
+    """One step of stopping, cancelled if it takes longer than `seconds`. Cancelling the updater's stop
+    cancels its polling task's back-off sleep, which python-telegram-bot then takes as stopped."""
+    task = asyncio.ensure_future(step)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        log.warning("telegram stop: %s cut short after %.1f s", what, seconds)
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]
 
 
 def _polling_failed(error: TelegramError) -> None:
@@ -115,21 +139,52 @@ def _polling_failed(error: TelegramError) -> None:
     log.warning("telegram polling failed error=%s: %s", type(error).__name__, error.message)
 
 
+_TIMEOUTS = ("read_timeout", "write_timeout", "connect_timeout", "pool_timeout")
+
+
 class WatchedPolls(HTTPXRequest):
-    """The getUpdates connection, remembering whether the last poll failed (for /healthz)."""
+    """The getUpdates connection, remembering whether the last poll failed (for /healthz).
+
+    A poll counts as good only once its answer has been read as the Bot API's (`post` returned): a 200
+    whose body is a proxy's HTML page is as failed as a refused connection."""
 
     def __init__(self) -> None:
         super().__init__(connection_pool_size=1)  # what python-telegram-bot uses for getUpdates
         self.failure: str | None = None
+        self._status: int | None = None
+        self._hurry: float | None = None
+
+    def hurry(self, seconds: float) -> None:
+        """From now on, give up on any request after `seconds` (at stop: the Bot API may never answer)."""
+        self._hurry = seconds
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        """One poll, its outcome remembered: failed unless the answer was read as the Bot API's."""
+        self._status = None
+        try:
+            result = await super().post(*args, **kwargs)
+        except Exception as error:
+            self.failure = _poll_failure(self._status, error)
+            raise
+        self.failure = None
+        return result
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        try:
-            status, payload = await super().do_request(*args, **kwargs)
-        except Exception as error:
-            self.failure = type(error).__name__
-            raise
-        self.failure = None if status < 400 else f"HTTP {status}"
+        """The HTTP exchange; its status is kept to say what went wrong."""
+        if self._hurry is not None:
+            kwargs.update(dict.fromkeys(_TIMEOUTS, self._hurry))
+        status, payload = await super().do_request(*args, **kwargs)
+        self._status = status
         return status, payload
+
+
+def _poll_failure(status: int | None, error: Exception) -> str:
+    """What went wrong with a poll, in words that never hold the token (an error's text might)."""
+    if status is None:
+        return type(error).__name__  # no answer at all: NetworkError, TimedOut
+    if status >= 400:
+        return f"HTTP {status}"
+    return f"HTTP {status} with an answer that is not the Bot API's"
 
 
 def build_application(settings: Settings, token: Secret, polls: HTTPXRequest) -> Application:

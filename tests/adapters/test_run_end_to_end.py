@@ -63,11 +63,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def environment(data_dir: Path, telegram: FakeBotApi, discord: FakeDiscord, **settings: str) -> dict[str, str]:
-    """This process's environment without any podquote setting or proxy, and the run's own settings."""
+def environment(
+    data_dir: Path, telegram: FakeBotApi, discord: FakeDiscord | None, **settings: str
+) -> dict[str, str]:
+    """This process's environment without any podquote setting or proxy, and the run's own settings
+    (with no Discord stand-in, a Telegram-only run)."""
     ours = ("PODQUOTE_", "TELEGRAM_", "DISCORD_")
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(ours) and "proxy" not in k.lower()}
-    return inherited | {
+    return inherited | _discord_settings(discord) | {
         "NO_PROXY": "127.0.0.1,localhost",
         "PODQUOTE_DATA_DIR": str(data_dir),
         "PODQUOTE_HTTP_HOST": "127.0.0.1",
@@ -75,10 +78,12 @@ def environment(data_dir: Path, telegram: FakeBotApi, discord: FakeDiscord, **se
         "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
         "TELEGRAM_API_URL": telegram.base_url,
         "TELEGRAM_FILE_URL": telegram.file_url,
-        "DISCORD_TOKEN": DISCORD_TOKEN,
-        # No DISCORD_GATEWAY_URL: the bot asks GET /gateway/bot where to connect, as with Discord.
-        "DISCORD_API_URL": discord.api_url,
     } | settings
+
+
+def _discord_settings(discord: FakeDiscord | None) -> dict[str, str]:
+    # No DISCORD_GATEWAY_URL: the bot asks GET /gateway/bot where to connect, as with Discord.
+    return {"DISCORD_TOKEN": DISCORD_TOKEN, "DISCORD_API_URL": discord.api_url} if discord else {}
 
 
 # The process.

@@ -58,6 +58,11 @@ def bad_request(description: str) -> tuple[int, dict]:
     return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"}
 
 
+def not_json() -> tuple[int, str]:
+    """200 with a page that isn't the Bot API's: a captive portal's or a misconfigured proxy's."""
+    return 200, "<html><body>Please sign in to use this network.</body></html>"
+
+
 @dataclass
 class Call:
     """One request the bot made: the method and its parameters (JSON values decoded)."""
@@ -80,7 +85,7 @@ class Failure:
 
     method: str
     status: int
-    body: dict
+    body: dict | str  # a str is sent as it is, not as JSON
     times: int = 1
     when: Callable[[dict], bool] = field(default=lambda params: True)
 
@@ -93,6 +98,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.failures: list[Failure] = []
         self.members: dict[tuple[int, int], str] = {}
+        self.messages: dict[tuple[int, int], dict] = {}  # the bot's, as they stand: (chat, message id) -> message
         self.files: dict[str, bytes] = {}
         self.downloads: list[str] = []
         self.polls = 0
@@ -147,7 +153,7 @@ class FakeBotApi:
         return update_id
 
     def fail(
-        self, method: str, error: tuple[int, dict], times: int = 1, when: Callable[[dict], bool] | None = None
+        self, method: str, error: tuple[int, dict | str], times: int = 1, when: Callable[[dict], bool] | None = None
     ) -> None:
         """Answer the next `times` calls of `method` (those `when` accepts) with an error."""
         status, body = error
@@ -162,6 +168,11 @@ class FakeBotApi:
         file_id = f"file-{len(self.files) + 1}"
         self.files[file_id] = data
         return file_id
+
+    def message_of(self, call: Call) -> dict:
+        """The message a sendMessage or editMessageText call made, as it stands now, with its buttons:
+        what Telegram sends along with a press of one of them."""
+        return self.messages[(int(call["chat_id"]), int(call.result["message_id"]))]
 
     def calls_of(self, method: str) -> list[Call]:
         """The recorded calls of one method, in order."""
@@ -207,15 +218,13 @@ class FakeBotApi:
         failure = self._failure_for(method, params)
         if method == "getUpdates":
             self.polls += bool(failure)
-            return web.json_response(failure.body, status=failure.status) if failure else _ok(await self._get_updates(params))
+            return _failed(failure) if failure else _ok(await self._get_updates(params))
         call = Call(method, params)
         if not failure:
             call.result = self._result(method, params)
         self.calls.append(call)
         self._poke()
-        if failure:
-            return web.json_response(failure.body, status=failure.status)
-        return _ok(call.result)
+        return _failed(failure) if failure else _ok(call.result)
 
     async def _get_updates(self, params: dict) -> list[dict]:
         """Long polling: the updates from `offset` on, waiting up to `timeout` seconds for one to come."""
@@ -272,7 +281,11 @@ class FakeBotApi:
         chat = {"id": chat_id, "type": kind, "first_name": "Someone", "title": "Chat"}
         message_id = int(params.get("message_id") or next(self._message_ids))
         now = int(time.time())
-        return {"message_id": message_id, "date": now, "chat": chat, "from": BOT_USER, "text": params["text"]}
+        message = {"message_id": message_id, "date": now, "chat": chat, "from": BOT_USER, "text": params["text"]}
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, message_id)] = message
+        return message
 
     def _member(self, chat_id: int, user_id: int) -> dict:
         status = self.members.get((chat_id, user_id), "member")
@@ -283,6 +296,12 @@ class FakeBotApi:
 
 def _ok(result: object) -> web.Response:
     return web.json_response({"ok": True, "result": result})
+
+
+def _failed(failure: Failure) -> web.Response:
+    if isinstance(failure.body, str):
+        return web.Response(text=failure.body, status=failure.status, content_type="text/html")
+    return web.json_response(failure.body, status=failure.status)
 
 
 def _decode(form: dict) -> dict:

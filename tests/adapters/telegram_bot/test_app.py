@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from adapters.telegram_bot.app import (
-    APOLOGY, CHATTER, INLINE_EMPTY_CACHE, INLINE_FLOOD_CACHE, NOT_YOURS, STALE, TOO_FAST,
+    APOLOGY, CHATTER, INLINE_EMPTY_CACHE, INLINE_FLOOD_CACHE, NOT_HERE, NOT_YOURS, STALE, TOO_FAST,
 )
 from adapters.telegram_bot.paging import Page, parse_page
 from bot.commands import NOT_ALLOWED, Commands
@@ -130,25 +130,25 @@ async def test_latest_lists_the_newest_episodes_first(chat):
     assert lines[2].startswith(f"2. {UK_MISSILES}")
 
 
-async def test_episodes_page_with_buttons_that_edit_the_same_message(chat, garden):
+async def test_episodes_page_with_buttons_that_edit_the_same_message(chat, api, garden):
     first = await chat.reply_to(said("/episodes"))
     assert first["text"].startswith("<b>Episodes</b> (13)")
     assert [label for label, _ in buttons(first)] == ["▶"]
-    calls = await chat.send(pressed(button(first, "▶"), bot_message(first.result["message_id"])))
+    calls = await chat.send(pressed(button(first, "▶"), api.message_of(first)))
     edit = next(c for c in calls if c.method == "editMessageText")
     assert "\n11. Garden 3 · Garden Hour · 3 Jan 2020\n" in edit["text"] and "13. Garden 1" in edit["text"]
     assert [label for label, _ in buttons(edit)] == ["◀"]
     assert parse_page(button(edit, "◀")) == Page("e1", 0, ANN["id"])
 
 
-async def test_episode_pages_go_on_past_the_deepest_page_of_quotes(chat, library):
+async def test_episode_pages_go_on_past_the_deepest_page_of_quotes(chat, api, library):
     day_one = date(2010, 1, 1)
     listed = [Episode(f"listed-{n}", "Backlog", f"Backlog {n}", day_one + timedelta(days=n)) for n in range(320)]
     await library.list_episodes(listed, "https://backlog.example/feed.xml")
     page_31 = await chat.reply_to(said("/episodes 31"))
     assert page_31["text"].splitlines()[1].startswith("301. ")
     assert parse_page(button(page_31, "▶")) == Page("e1", 310, ANN["id"])
-    calls = await chat.send(pressed(button(page_31, "▶"), bot_message(page_31.result["message_id"])))
+    calls = await chat.send(pressed(button(page_31, "▶"), api.message_of(page_31)))
     edit = next(c for c in calls if c.method == "editMessageText")
     assert edit["text"].splitlines()[1].startswith("311. ")
 
@@ -229,15 +229,17 @@ async def test_a_group_upgraded_to_a_supergroup_keeps_its_subscriptions(chat, li
 # Paging
 
 
-async def test_only_the_asker_may_page_and_the_page_is_edited_in_place(chat, garden):
+async def test_only_the_asker_may_page_and_the_page_is_edited_in_place(chat, api, library, garden):
     first = await chat.reply_to(said(f"/quote {MANY}"))
     assert "Quotes 1–3 of" in first["text"]
     forward = button(first, "▶")
     page = parse_page(forward)
-    assert (page.kind, page.offset, page.asker) == ("q1", 3, ANN["id"])
+    assert (page.kind, page.offset) == ("q2", 3)
+    search = await library.storage.saved_search(page.subject)  # the asker and the query, kept by the bot
+    assert (search.platform, search.user_id, search.query) == ("telegram", str(ANN["id"]), MANY)
     assert len(forward.encode()) <= 64
 
-    sent = bot_message(first.result["message_id"])
+    sent = api.message_of(first)
     refused = await chat.send(pressed(forward, sent, BEN))
     assert [c.method for c in refused] == ["answerCallbackQuery"]
     assert refused[0]["text"] == NOT_YOURS
@@ -249,23 +251,28 @@ async def test_only_the_asker_may_page_and_the_page_is_edited_in_place(chat, gar
     assert edit["link_preview_options"] == {"is_disabled": True}  # the first quote's link would bury the page
     assert edit["text"] != first["text"]
     assert [label for label, _ in buttons(edit)][0] == "◀"
-    assert parse_page(button(edit, "◀")).offset == 0
+    assert parse_page(button(edit, "◀")) == Page("q2", 0, page.subject)
     assert [c.method for c in calls][-1] == "answerCallbackQuery"
 
 
-async def test_page_presses_count_towards_flood_control(chat, garden):
+async def test_page_presses_count_towards_flood_control(chat, api, garden):
     first = await chat.reply_to(said(f"/quote {MANY}"))
-    forward = pressed(button(first, "▶"), bot_message(first.result["message_id"]))
+
+    def press_the_first_button():  # ▶ on the first page, ◀ on the second: back and forth
+        shown = api.message_of(first)
+        return pressed(shown["reply_markup"]["inline_keyboard"][0][0]["callback_data"], shown)
+
     for _ in range(4):  # with the /quote, the five of a burst
-        assert [c.method for c in await chat.send(forward)] == ["editMessageText", "answerCallbackQuery"]
-    refused = await chat.send(forward)
+        calls = await chat.send(press_the_first_button())
+        assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
+    refused = await chat.send(press_the_first_button())
     assert [(c.method, c.get("text")) for c in refused] == [("answerCallbackQuery", TOO_FAST)]
 
 
 async def test_a_page_press_that_changes_nothing_is_ignored(chat, api, garden, caplog):
     first = await chat.reply_to(said(f"/quote {MANY}"))
     api.fail("editMessageText", not_modified())
-    calls = await chat.send(pressed(button(first, "▶"), bot_message(first.result["message_id"])))
+    calls = await chat.send(pressed(button(first, "▶"), api.message_of(first)))
     assert [c.method for c in calls] == ["editMessageText", "answerCallbackQuery"]
     assert calls[1].get("text") is None
     assert "update failed" not in caplog.text
@@ -273,7 +280,7 @@ async def test_a_page_press_that_changes_nothing_is_ignored(chat, api, garden, c
 
 async def test_a_groups_administrators_may_page_what_an_anonymous_administrator_asked(chat, api, garden):
     first = await chat.reply_to(said(f"/quote {MANY}", GROUP, ANONYMOUS, sender_chat=GROUP))
-    sent = bot_message(first.result["message_id"], chat=GROUP)
+    sent = api.message_of(first)
     refused = await chat.send(pressed(button(first, "▶"), sent, BEN))
     assert [(c.method, c.get("text")) for c in refused][-1] == ("answerCallbackQuery", NOT_YOURS)
     api.set_member(GROUP["id"], ANN["id"], "administrator")
@@ -281,19 +288,68 @@ async def test_a_groups_administrators_may_page_what_an_anonymous_administrator_
     assert len(edits) == 1 and "Quotes 4–6 of" in edits[0]["text"]
 
 
+def changed(data: str, field: int, value: str) -> str:
+    """Callback data with one of its colon-separated fields replaced, as a tampered client sends it."""
+    fields = data.split(":")
+    fields[field] = value
+    return ":".join(fields)
+
+
+# Forgeries: (callback data, the message it is pressed on, by whom), from the messages a chat was sent.
+FORGERIES = {
+    # Ben's own button (his search of the same words), pressed on Ann's message.
+    "another asker's button": lambda sent: (button(sent["bens"], "▶"), sent["anns"], BEN),
+    # Ann's episodes button with Ben's id where the asker's goes: the episode list names its asker.
+    "the presser named as the asker": lambda sent: (
+        changed(button(sent["anns episodes"], "▶"), 2, str(BEN["id"])), sent["anns episodes"], BEN),
+    # Ann's button with the last field, the query it pages, taken from Ben's.
+    "another query's key": lambda sent: (
+        changed(button(sent["anns"], "▶"), -1, button(sent["bens"], "▶").split(":")[-1]), sent["anns"], ANN),
+    "a page the message doesn't offer": lambda sent: (changed(button(sent["anns"], "▶"), 1, "6"), sent["anns"], ANN),
+    # Ann's button from her other message, pressed on this one.
+    "another message's button": lambda sent: (button(sent["anns other"], "▶"), sent["anns"], ANN),
+}
+
+
+def changed(data: str, field: int, value: str) -> str:
+    """Callback data with one of its colon-separated fields replaced, as a tampered client sends it."""
+    fields = data.split(":")
+    fields[field] = value
+    return ":".join(fields)
+
+
+@pytest.mark.parametrize("forgery", FORGERIES)
+async def test_forged_presses_are_refused_and_nothing_is_edited(chat, api, garden, forgery):
+    sent = {
+        "anns": await chat.reply_to(said(f"/quote {MANY}")),
+        "anns other": await chat.reply_to(said("/quote weather week")),
+        "anns episodes": await chat.reply_to(said("/episodes")),
+        "bens": await chat.reply_to(said(f"/quote {MANY}", BEN_PRIVATE, BEN)),
+    }
+    data, message, who = FORGERIES[forgery](sent)
+    calls = await chat.send(pressed(data, api.message_of(message), who))
+    assert [(c.method, c.get("text")) for c in calls] == [("answerCallbackQuery", NOT_HERE)]
+    genuine = await chat.send(pressed(button(message, "▶"), api.message_of(message), ANN))
+    assert [c.method for c in genuine] == ["editMessageText", "answerCallbackQuery"]
+
+
 @pytest.mark.parametrize(
     "data",
     [
         "garbage",
         "q0:3:1001:abcdefabcdef",  # an older version's format
-        "q1:3:1001:AAAAAAAAAAAA",  # a query this database never saw
-        "q1:3:1001",  # a quotes page without its query
+        "q1:3:1001:abcdefabcdef",  # sent before presses were checked against their message: expired
+        "q2:3:999999",  # a saved search this database never saw
+        "q2:3",  # a quotes page without its search
+        "q2:3:-1001",  # no search has a negative id
         "",
         None,  # a game button has no data at all
     ],
 )
 async def test_old_or_garbage_button_data_gets_a_short_notice(chat, data):
-    calls = await chat.send(pressed(data, bot_message(77)))
+    older = {"inline_keyboard": [[{"text": "▶", "callback_data": data}]]} if data else None
+    shown = bot_message(77) | ({"reply_markup": older} if older else {})  # as if it were on the message
+    calls = await chat.send(pressed(data, shown))
     assert [(c.method, c.get("text")) for c in calls] == [("answerCallbackQuery", STALE)]
 
 

@@ -12,7 +12,7 @@ import telegram.ext._aioratelimiter as aioratelimiter
 from adapters.telegram_bot.app import APOLOGY
 from tests.adapters.telegram_bot.fake_bot_api import bad_request, blocked, flood_wait, migrated
 from tests.adapters.telegram_bot.test_app import button
-from tests.adapters.telegram_bot.updates import GROUP, PRIVATE, bot_message, pressed, said
+from tests.adapters.telegram_bot.updates import GROUP, PRIVATE, pressed, said
 
 SUPERGROUP_ID = -1009998887
 
@@ -68,7 +68,7 @@ async def test_a_failed_page_edit_is_apologised_for_on_the_button(chat, api, lib
     await library.ingest([_many_quotes(tmp_path)])
     first = await chat.reply_to(said("/quote lighthouse"))
     api.fail("editMessageText", bad_request("message to edit not found"))
-    calls = await chat.send(pressed(button(first, "▶"), bot_message(first.result["message_id"])))
+    calls = await chat.send(pressed(button(first, "▶"), api.message_of(first)))
     assert [(c.method, c.get("text")) for c in calls][-1] == ("answerCallbackQuery", APOLOGY)
 
 

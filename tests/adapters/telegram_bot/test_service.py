@@ -13,7 +13,7 @@ from adapters.telegram_bot.service import TelegramService, TelegramUnreachable
 from bot.commands import DESCRIPTIONS, Commands
 from bot.config import ConfigError, Secret
 from tests.adapters.telegram_bot.conftest import Chat
-from tests.adapters.telegram_bot.fake_bot_api import TOKEN
+from tests.adapters.telegram_bot.fake_bot_api import TOKEN, not_json
 from tests.adapters.telegram_bot.updates import said
 
 SECRET = "webhook-secret-123"
@@ -37,6 +37,16 @@ async def test_health_says_when_updates_cannot_be_fetched_and_when_they_can_agai
     assert "telegram polling failed error=NetworkError: Bad Gateway" in caplog.text and "Traceback" not in caplog.text
     await api.wait_for(lambda: api.polls > polls + 1)
     await api.wait_for(lambda: service.health()[0])
+    assert service.health() == (True, "polling")
+
+
+async def test_polls_answered_with_a_page_that_is_not_json_count_as_failed(chat, api, service, caplog):
+    await api.wait_for(lambda: api.polls > 0)
+    api.fail("getUpdates", not_json())  # a 200, yet nothing the Bot API would say
+    api.release_polls()
+    await api.wait_for(lambda: service.health()[0] is False)
+    assert service.health() == (False, "cannot get updates: HTTP 200 with an answer that is not the Bot API's")
+    await api.wait_for(lambda: service.health()[0])  # a poll the Bot API answered clears it
     assert service.health() == (True, "polling")
 
 
