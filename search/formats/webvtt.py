@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import html
 import re
 from itertools import groupby
 
-from search.formats._cues import EMPTY_LINE, read_cues, starts_with_cue
-from search.formats._text import add_segments, collapse_whitespace, strip_tags
+from search.formats._cues import (
+    caption_line,
+    is_empty_line,
+    join_split_tags,
+    read_cues,
+    starts_with_cue,
+)
+from search.formats._text import add_segments, collapse_whitespace
 from search.models import Segment, Transcript
 
 NAME = "webvtt"
@@ -32,7 +37,7 @@ def parse(text: str) -> Transcript:
     """One segment per cue and voice, each spoken word kept once with the time it first appears."""
     segments: list[Segment] = []
     previous: list[Line] = []
-    for start, raw_lines in read_cues(text, EMPTY_LINE):
+    for start, raw_lines in read_cues(text, is_empty_line):
         lines = _caption_lines(raw_lines)
         for speaker, group in groupby(_new_lines(lines, previous), key=lambda line: line[0]):
             add_segments(segments, " ".join(words for _, words in group), start, speaker)
@@ -44,11 +49,11 @@ def _caption_lines(raw_lines: list[str]) -> list[Line]:
     """A cue's non-empty lines as plain text, each with the voice (`<v Name>`) speaking it."""
     lines: list[Line] = []
     speaker = None
-    for raw in raw_lines:
+    for raw in join_split_tags(raw_lines):
         voice = _VOICE.search(raw)
         if voice is not None:
             speaker = collapse_whitespace(voice.group(1)) or None
-        words = collapse_whitespace(html.unescape(strip_tags(raw)))
+        words = caption_line(raw)
         if words:
             lines.append((speaker, words))
     return lines
