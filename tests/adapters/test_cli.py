@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main
+from search.index import SCHEMA_VERSION
 from tests.conftest import DECEMBER_2025, ROOT, SEPTEMBER_2024
 
 
@@ -188,7 +189,7 @@ def test_a_run_with_no_token_and_no_commands_fails_saying_why(tmp_path):
 
 def test_a_damaged_index_is_reported_and_the_process_ends(env, capsys):
     assert main(["stats"]) == 0
-    (env / "data" / "index-v1" / "meta.json").write_text("{ not json")
+    (env / "data" / f"index-v{SCHEMA_VERSION}" / "meta.json").write_text("{ not json")
     environment = {**os.environ, "PODQUOTE_DATA_DIR": str(env / "data")}
     done = subprocess.run(  # it used to hang: the database's worker thread kept the process alive
         [sys.executable, "-m", "adapters.cli", "stats"], stdin=subprocess.DEVNULL,
