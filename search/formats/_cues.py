@@ -31,7 +31,7 @@ _NOT_TEXT = ("NOTE", "STYLE", "REGION", "WEBVTT")
 
 # A tag opened on one line and closed on the next; a tag left open (`<c.first` with no `>`).
 _SPLIT_TAG = re.compile(r"<[^<>\n]*\n[^<>]*>")
-_OPEN_TAG = re.compile(r"</?[A-Za-z][\w.-]*|<\d{1,9}:[\d:.]*")
+_OPEN_TAG = re.compile(r"</?[A-Za-z][\w.-]*|</|<\d{1,9}:[\d:.]*")
 # Positioning codes some SRT writers borrow from SSA/ASS: {\an8}, {\i1}.
 _ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 # Direction marks Netflix writes as &lrm; before each line: invisible, and they split words.
