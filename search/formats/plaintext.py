@@ -29,7 +29,7 @@ _LEADING_STAMP = re.compile(r"[ \t]*" + STAMP.pattern + r"[ \t]*")
 _TIMED_LABEL = re.compile(
     rf"(?P<name>[^\W\d_][^\n():\[\]]{{0,39}}?)"
     rf"(?:(?:  |\t)[ \t]*(?P<alone>{TIME_PATTERN})(?:[ \t]+|$)"
-    rf"|[ \t]*\((?P<paren>{TIME_PATTERN})\)[ \t]*:?[ \t]*)"
+    rf"|[ \t]*\((?P<paren>{TIME_PATTERN})\)[ \t]*:[ \t]*)"
 )
 # A timed label fits in this many characters; looking no further keeps a long line's work short.
 _LABEL_SPAN = 100

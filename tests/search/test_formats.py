@@ -484,10 +484,12 @@ def test_plain_text_colon_phrases_that_are_no_names_stay_speech():
         "The answer was simple: we planted earlier than anyone else that spring.\n"
         "Hide these tags: they only confuse the people reading the notes later on.\n"
         "Car j'ai 3 spécialités: la soupe, le pain et la tarte aux pommes du jardin.\n"
+        "Then (12:30) we left the garden and walked home along the river.\n"
     ).encode()
     transcript = parse_transcript(data, "notes.txt")
     assert all(s.speaker is None for s in transcript.segments)
     assert "The answer was simple: we planted" in all_text(transcript)
+    assert "Then (12:30) we left" in all_text(transcript)
 
 
 def test_plain_prose_paragraphs():
