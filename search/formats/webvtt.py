@@ -21,6 +21,10 @@ EXTENSIONS = (".vtt", ".webvtt")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+([^>]+)>")
 _HEADERLESS_DOTTED = re.compile(r"\s*(?:\d+:)?\d+:\d{2}\.\d+[ \t]+-->")
 
+# Roll-up captions carry at most a few lines over (YouTube one or two); looking no further keeps two
+# cues of thousands of lines from being compared in every overlap.
+_MAX_ROLLED_LINES = 4
+
 # A caption line: who says it (None when untold) and what is said.
 Line = tuple[str | None, str]
 
@@ -61,7 +65,7 @@ def _caption_lines(raw_lines: list[str]) -> list[Line]:
 
 def _new_lines(lines: list[Line], previous: list[Line]) -> list[Line]:
     """The lines of a cue that are new: auto-captions open each cue with the previous one's end."""
-    for overlap in range(min(len(lines), len(previous)), 0, -1):
+    for overlap in range(min(len(lines), len(previous), _MAX_ROLLED_LINES), 0, -1):
         if lines[:overlap] == previous[-overlap:]:
             return lines[overlap:]
     return lines

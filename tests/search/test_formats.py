@@ -229,6 +229,7 @@ def test_timing_lines_the_spec_allows(timing, start):
         "<v.loud Esme>Spoken words.</v>",
         "<c.first.loud\nlater>Spoken words.",
         "&lrm;Spoken words.&rlm;",
+        "Spoken words.</",
     ],
 )
 def test_unclosed_and_odd_tags_leave_no_trace(line):
