@@ -115,7 +115,8 @@ def _damaged(draw, files: st.SearchStrategy[str]) -> bytes:
             raw = raw[:at] + raw[max(0, at - 60):at] + raw[at:]
         elif kind == "insert":
             odd = draw(st.sampled_from(
-                [b"\x00", b"\f", b"\r", b"\r\n", b"\xef\xbb\xbf", b"\xff", b" " * 3000, b"-->", b"<", b":", b"\t"]
+                [b"\x00", b"\f", b"\r", b"\r\n", b"\xef\xbb\xbf", b"\xff", b" " * 3000, b"-->", b"<", b":", b"\t",
+                 b"<v" + b" " * 20000]
             ))
             raw = raw[:at] + odd + raw[at:]
     encoding = draw(st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-16", "utf-32", "utf-8-sig"]))

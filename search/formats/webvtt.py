@@ -18,7 +18,8 @@ from search.models import Segment, Transcript
 NAME = "webvtt"
 EXTENSIONS = (".vtt", ".webvtt")
 
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]+([^>]+)>")
+# One blank, then the name up to the tag's end: "[ \t]+([^>]+)" took time quadratic in a run of blanks.
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?[ \t]([^<>]*)>")
 _HEADERLESS_DOTTED = re.compile(r"\s*(?:\d+:)?\d+:\d{2}\.\d+[ \t]+-->")
 
 # Roll-up captions carry at most a few lines over (YouTube one or two); looking no further keeps two
