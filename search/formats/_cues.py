@@ -26,6 +26,8 @@ TIMING = re.compile(
 )
 # What is left of a cue id or a timing line cut short: "12", "00:0", "00:00:05.000 --> 00:0".
 _CUT_TIMING = re.compile(r"[ \t]*[\d:.,]+(?:[ \t]*-{1,2}>?[ \t]*[\d:.,]*)?[ \t]*")
+# How far into a file a cue number's timing line is looked for.
+_FIRST_LINES = 12
 # Blocks that are never a cue's text, even when one follows a cue that has none.
 _NOT_TEXT = ("NOTE", "STYLE", "REGION", "WEBVTT")
 
@@ -136,9 +138,12 @@ def _cut_off(lines: list[str]) -> bool:
 
 
 def starts_with_cue(text: str) -> bool:
-    """Whether the text opens with a cue: an optional id line, then a timing line."""
-    lines = text.lstrip().split("\n", 2)
-    return any(TIMING.fullmatch(line) for line in lines[:2])
+    """Whether the text opens with a cue (an optional id line, then a timing line), or with a cue
+    number and a timing line soon after: the first cue's own timing line may be the malformed one."""
+    lines = text.lstrip().split("\n", _FIRST_LINES)[:_FIRST_LINES]
+    if any(TIMING.fullmatch(line) for line in lines[:2]):
+        return True
+    return lines[0].strip().isdigit() and any(TIMING.fullmatch(line) for line in lines)
 
 
 def join_split_tags(lines: list[str]) -> list[str]:

@@ -732,20 +732,21 @@ def test_bad_timing_line_in_the_middle_drops_its_cue_only(caplog):
     assert "count=1 first='00:00:0x,000 --> 00:00:04,000'" in caplog.text
 
 
+@pytest.mark.parametrize("damaged", [700, 0])
 @pytest.mark.parametrize("extension", ["srt", "vtt"])
-def test_one_malformed_cue_among_1342_good_ones_drops_only_that_cue(extension):
+def test_one_malformed_cue_among_1342_good_ones_drops_only_that_cue(extension, damaged):
     separator = "," if extension == "srt" else "."
     cues = [
         f"{n}\n00:{n // 60:02}:{n % 60:02}{separator}000 --> 00:{n // 60:02}:{n % 60:02}{separator}900\n"
         f"Sentence number {n}.\n"
         for n in range(1, 1344)
     ]
-    cues[700] = f"701\n00:11:4O{separator}000 --> 00:11:40{separator}900\nThe damaged one.\n"
+    cues[damaged] = f"{damaged + 1}\n00:11:4O{separator}000 --> 00:11:40{separator}900\nThe damaged one.\n"
     header = "WEBVTT\n\n" if extension == "vtt" else ""
     transcript = parse_transcript((header + "\n".join(cues)).encode(), f"long.{extension}")
     assert len(transcript.segments) == 1342
     assert "The damaged one." not in all_text(transcript)
-    assert transcript.segments[700].text == "Sentence number 702."
+    assert transcript.segments[damaged].text == f"Sentence number {damaged + 2}."
 
 
 def test_files_with_only_stage_notes_have_no_text():
