@@ -70,7 +70,7 @@ def read_cues(text: str, ends_block: Callable[[str], bool] = is_blank_line) -> l
     if reader.bad and not reader.cues:
         raise TranscriptError(f"bad cue timing line: {reader.bad[0].strip()[:60]!r}")
     if reader.bad:
-        log.warning("cues dropped for a bad timing line count=%d first=%r", len(reader.bad), reader.bad[0][:60])
+        log.warning("cues with a bad timing line dropped count=%d first=%s", len(reader.bad), reader.bad[0][:60])
     return reader.cues
 
 
