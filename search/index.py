@@ -25,7 +25,7 @@ from search.ranking import Plan, build_query, day_number, explain_empty
 log = logging.getLogger(__name__)
 
 # Bump when the schema or the analyzer changes: the index is rebuilt from the database.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WRITER_HEAP = 128_000_000
 # How long a writer waits for its turn at the index (another process's write, a rebuild's switch).
 WRITE_WAIT = 30.0
@@ -42,6 +42,8 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("sound", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("sound_near", tokenizer_name="whitespace", index_option="freq")
     builder.add_text_field("title", stored=True, tokenizer_name=ANALYZER_NAME)
+    # Who speaks the passage's first words: a quote without matched words starts there.
+    builder.add_text_field("speaker", tokenizer_name=ANALYZER_NAME, index_option="basic")
     builder.add_text_field("podcast", stored=True, tokenizer_name="raw")
     builder.add_integer_field("day", stored=True, indexed=True, fast=True)
     builder.add_integer_field("word_start", stored=True)
@@ -192,6 +194,7 @@ class QuoteIndex:
         doc.add_text("sound", " ".join(keys))
         doc.add_text("sound_near", " ".join(near for key in keys for near in near_keys(key)))
         doc.add_text("title", episode.title)
+        doc.add_text("speaker", _first_speaker(passage))
         doc.add_text("podcast", episode.podcast)
         doc.add_integer("day", day_number(episode.published))
         doc.add_integer("word_start", passage.word_start)
@@ -420,6 +423,12 @@ def _is_damage(error: SearchIndexError) -> bool:
     for a reason of the machine's that moving it aside would not fix: tantivy names those by the OS
     error (`Permission denied (os error 13)`, `No space left on device (os error 28)`)."""
     return "(os error" not in str(error)
+
+
+def _first_speaker(passage: Passage) -> str:
+    """The speaker of the passage's first turn ("" when untold): a search for their name shows
+    this passage's opening, so it holds their words, never another speaker's."""
+    return (passage.turns[0][2] or "") if passage.turns else ""
 
 
 def _meta_json(episode: Episode, passage: Passage) -> str:

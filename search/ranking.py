@@ -35,6 +35,9 @@ MAX_NEAR_WORDS = 12
 # doesn't make a passage match when the query has distinctive words too.
 COMMON_SHARE = 0.02
 COMMON_MIN = 500
+# A passage that opens with the words of someone the query names scores this much: found, and a
+# tie-breaker among passages that say the words, but below any of them alone (BM25 scores run 1-20).
+SPEAKER_SCORE = 0.5
 
 
 def day_number(day: date | None) -> int:
@@ -65,6 +68,7 @@ def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: Pars
     common = [q for w, q in scoring if freq[w.term] >= common_from]
     near = _near_query(schema, parsed.words)
     extra = [near] if near is not None else []
+    extra.append(_speaker_query(schema, words))
     required = _required(schema, parsed)
     broad = _combine([*distinctive, *common, *extra], required)
     if not distinctive or not common:
@@ -148,6 +152,12 @@ def _near_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query | None:
     if not 2 <= len(words) <= MAX_NEAR_WORDS:
         return None
     return Query.boost_query(_phrase(schema, words, slop=NEAR_SLOP), NEAR_BOOST)
+
+
+def _speaker_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query:
+    """Passages opened by a speaker the query names (speaker names are no part of the text)."""
+    names = _any([Query.term_query(schema, "speaker", w.term) for w in words])
+    return Query.const_score_query(names, SPEAKER_SCORE)
 
 
 def _phrase(schema: tantivy.Schema, words: list[QueryWord], slop: int) -> Query:

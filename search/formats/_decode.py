@@ -7,7 +7,13 @@ import unicodedata
 
 from search.errors import TranscriptError
 
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Longest first: UTF-32-LE's mark begins with UTF-16-LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Files that are surely not text, by their first bytes; named so the error can say what it saw.
 _MAGIC = (
     (b"\x89PNG", "PNG image"),
@@ -19,35 +25,40 @@ _MAGIC = (
     (b"\x1f\x8b", "gzip archive"),
 )
 # C0 controls other than tab, newline, vertical tab, form feed, carriage return; plus DEL.
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+_CONTROLS = dict.fromkeys([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
 _SAMPLE = 8192
+# Text whose sample has more control characters than this share is a binary file. Fewer, and a
+# stray NUL is a damaged character: replaced, as the WebVTT spec's parser does, not fatal.
+_MAX_CONTROL_SHARE = 0.1
 
 
 def decode(data: bytes) -> str:
-    """Decode UTF-8 (BOM optional) or UTF-16 (BOM required) to text with '\\n' line ends."""
+    """Decode UTF-8 (BOM optional) or UTF-16 / UTF-32 (BOM required) to text with '\\n' line ends."""
     if not data.strip():
         raise TranscriptError("empty file")
-    if data.startswith(_UTF16_BOMS):
-        text = _decode_utf16(data)
-    else:
+    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if encoding is None:
         _reject_binary(data)
         text = _decode_utf8(data)
+    else:
+        text = _decode_marked(data, encoding)
     if not text.strip():
         raise TranscriptError("empty file")
+    text = text.replace("\x00", "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
     # NFC: macOS and some caption tools write "ï" as "i" plus a combining mark, which the analyzer would
     # cut in two. Not NFKC: that would also rewrite what a quote shows ("…" as "...", "²" as "2").
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return unicodedata.normalize("NFC", text)
 
 
-def _decode_utf16(data: bytes) -> str:
-    """Decode UTF-16 whose byte-order mark says which end comes first."""
+def _decode_marked(data: bytes, encoding: str) -> str:
+    """Decode UTF-16 or UTF-32 whose byte-order mark says which end comes first."""
     try:
-        text = data.decode("utf-16")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise TranscriptError(f"not valid UTF-16 (at offset {error.start})") from error
-    if "\x00" in text:
+        raise TranscriptError(f"not valid {encoding.upper()} (at offset {error.start})") from error
+    if _mostly_controls(text[:_SAMPLE]):
         raise TranscriptError("binary file")
-    return text
+    return text.removeprefix("\ufeff")
 
 
 def _decode_utf8(data: bytes) -> str:
@@ -63,13 +74,15 @@ def _decode_utf8(data: bytes) -> str:
 
 
 def _reject_binary(data: bytes) -> None:
-    """Raise for a known binary signature, NUL bytes, or a sample that is mostly control bytes."""
+    """Raise for a known binary signature, or a sample with too many control bytes."""
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             raise TranscriptError(f"binary file ({kind})")
-    sample = data[:_SAMPLE]
-    if b"\x00" in sample:
+    # Latin-1 maps each byte to the character of the same number: count them as characters.
+    if _mostly_controls(data[:_SAMPLE].decode("latin-1")):
         raise TranscriptError("binary file")
-    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if controls > len(sample) * 0.1:
-        raise TranscriptError("binary file")
+
+
+def _mostly_controls(sample: str) -> bool:
+    """Whether more than a tenth of a sample are control characters (UTF-16 read as UTF-8, say)."""
+    return len(sample) - len(sample.translate(_CONTROLS)) > len(sample) * _MAX_CONTROL_SHARE

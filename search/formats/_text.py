@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
+from collections.abc import Container, Iterable
 from datetime import date, datetime
 
 from search.models import Segment
 
 # A clock time: [h:]mm:ss with optional fraction; minutes may exceed 59 when there is no hour part.
-TIME_PATTERN = r"(?:(\d{1,2}):)?(\d{1,3}):(\d{2})(?:[.,](\d{1,3}))?"
+# Hours may have any number of digits (WebVTT allows 100:00:00.000); nine keep the match bounded.
+TIME_PATTERN = r"(?:(\d{1,9}):)?(\d{1,3}):(\d{2})(?:[.,](\d{1,3}))?"
 _TIME = re.compile(TIME_PATTERN)
 
 # An inline timestamp as transcripts write it: [01:46], (00:01:02), or what Markdown's
@@ -19,7 +22,7 @@ STAMP = re.compile(
     r"[\[(]\\*(?P<time>" + TIME_PATTERN + r")\\*[\])](?:\s+to\s+" + _ONE_STAMP + ")?"
 )
 
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d{1,2}:[\d:.]+>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<\d{1,9}:[\d:.]*>")
 # Square brackets (escaped or not) almost never hold speech in a transcript: [Music], \[laughter\].
 _BRACKET_NOTE = re.compile(r"\\?\[[^\[\]\n]{1,60}?\\?\]")
 # Parentheses often hold speech "(if you can remember)", so only well-known sound words go.
@@ -44,6 +47,8 @@ _NOT_SPEAKERS = frozenset(
     "note notes update edit warning example source subject from to date re cc tags title summary"
     " http https also ps nb".split()
 )
+# Lower-case words that may stand between the capitalised words of a name: "Ursula von der Leyen".
+_NAME_PARTICLES = frozenset("de da di del della der den van von la le du dos das bin ibn al y".split())
 
 
 def collapse_whitespace(text: str) -> str:
@@ -77,7 +82,8 @@ def parse_timestamp(text: str) -> float | None:
         return None
     hours, minutes, seconds, fraction = match.groups()
     total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
-    return total + (float("0." + fraction) if fraction else 0.0)
+    # Rounded to the millisecond the clock is written in: 2.679, not 2.6790000000000003.
+    return round(total + (float("0." + fraction) if fraction else 0.0), 3)
 
 
 def parse_date(text: str, *formats: str) -> date | None:
@@ -90,17 +96,45 @@ def parse_date(text: str, *formats: str) -> date | None:
     return None
 
 
-def split_speaker_label(text: str) -> tuple[str | None, str]:
-    """Split a leading 'Name: ' label (a short capitalised name) off the text, if there is one."""
-    match = _SPEAKER_LABEL.match(text)
-    if match is None or not is_speaker_name(match.group(1)):
+def split_speaker_label(text: str, speakers: Container[str]) -> tuple[str | None, str]:
+    """Split a leading 'Name: ' label off the text when the label is one of the file's `speakers`."""
+    label = speaker_label(text)
+    if label is None or label not in speakers:
         return None, text
-    return match.group(1), text[match.end():]
+    return label, text[_SPEAKER_LABEL.match(text).end():]
+
+
+def speaker_label(text: str) -> str | None:
+    """The text's leading 'Name: ' label when it is shaped like a name; None otherwise."""
+    match = _SPEAKER_LABEL.match(text)
+    return match.group(1) if match is not None and is_speaker_name(match.group(1)) else None
+
+
+def recurring_speakers(texts: Iterable[str]) -> frozenset[str]:
+    """The labels of these texts taken for speakers: used twice or more, or written in capitals as
+    captions for the deaf write them ("HOST:"). A phrase that ends in a colon once stays speech."""
+    counts = Counter(label for label in map(speaker_label, texts) if label is not None)
+    return frozenset(label for label, count in counts.items() if count >= 2 or label.isupper())
 
 
 def is_speaker_name(name: str) -> bool:
-    """Whether a label looks like a person or role: capitalised, short, not a heading word."""
-    return name[0].isupper() and len(name) <= 40 and name.lower() not in _NOT_SPEAKERS
+    """Whether a label looks like a person or role: a few capitalised words, perhaps a number last
+    ("Speaker 2"), no other digits, no sentence punctuation, not a heading word."""
+    words = name.split()
+    if words and words[-1].isdigit() and len(words) > 1:
+        words = words[:-1]
+    return (
+        0 < len(words) <= 4
+        and len(name) <= 40
+        and name.lower() not in _NOT_SPEAKERS
+        and _is_name_word(words[0])
+        and all(_is_name_word(word) or word in _NAME_PARTICLES for word in words[1:])
+    )
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised word of letters, perhaps with '.', apostrophes or hyphens: Dr., O'Brien, Jean-Luc."""
+    return word[0].isupper() and all(char.isalpha() or char in ".'’-" for char in word)
 
 
 def chunk_words(text: str) -> list[str]:

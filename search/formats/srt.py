@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import html
-import re
-
-from search.formats._cues import read_cues, starts_with_cue
-from search.formats._text import add_segments, split_speaker_label, strip_tags
+from search.formats._cues import caption_line, join_split_tags, read_cues, starts_with_cue
+from search.formats._text import add_segments, recurring_speakers, split_speaker_label
 from search.models import Segment, Transcript
 
 NAME = "srt"
 EXTENSIONS = (".srt",)
-
-# Positioning codes some SRT writers borrow from SSA/ASS: {\an8}, {\i1}.
-_ASS_OVERRIDE = re.compile(r"\{\\[^{}]*\}")
 
 
 def looks_like(text: str) -> bool:
@@ -24,16 +18,15 @@ def looks_like(text: str) -> bool:
 
 def parse(text: str) -> Transcript:
     """One segment per cue, with its start time, and its speaker when it opens with `Name:`."""
+    cues = [(start, cue_text(lines)) for start, lines in read_cues(text)]
+    speakers = recurring_speakers(words for _, words in cues)
     segments: list[Segment] = []
-    for start, lines in read_cues(text):
-        speaker, words = split_speaker_label(cue_text(lines))
+    for start, words in cues:
+        speaker, words = split_speaker_label(words, speakers)
         add_segments(segments, words, start, speaker)
     return Transcript(segments=segments, format=NAME)
 
 
 def cue_text(lines: list[str]) -> str:
-    """A cue's lines as one line of plain text: no tags, no ASS codes, entities decoded."""
-    text = " ".join(line.strip() for line in lines)
-    if "{" in text:
-        text = _ASS_OVERRIDE.sub("", text)
-    return html.unescape(strip_tags(text))
+    """A cue's lines as one line of plain text."""
+    return " ".join(filter(None, map(caption_line, join_split_tags(lines))))

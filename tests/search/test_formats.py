@@ -14,7 +14,13 @@ import pytest
 
 from search.errors import TranscriptError
 from search.formats import detect_format, parse_transcript
-from search.formats._text import add_segments, chunk_words, parse_timestamp, remove_stage_notes
+from search.formats._text import (
+    add_segments,
+    chunk_words,
+    is_speaker_name,
+    parse_timestamp,
+    remove_stage_notes,
+)
 from search.formats import podscripts
 from search.formats.archivefm import parse_duration
 
@@ -156,6 +162,81 @@ def test_webvtt_genuine_repeats_in_new_cues_are_kept():
     assert [s.text for s in transcript.segments] == ["No.", "I said no and I meant it."]
 
 
+def test_ytdlp_timing_lines_without_a_blank_line_above_start_their_own_cues():
+    """yt-dlp writes YouTube's older captions with a timing line right under the last text line."""
+    transcript = parse_fixture("ytdlp_youtube.vtt")
+    assert [(s.start, s.text) for s in transcript.segments] == [
+        (286.07, "right"),
+        (286.47, "so"),
+        (304.08, "the ferry leaves at noon sharp"),
+        (305.4, "and the harbour master waves"),
+    ]
+    assert "-->" not in all_text(transcript) and "align" not in all_text(transcript)
+
+
+def test_youtube_rolling_captions_as_served_keep_each_word_once_with_its_cue_s_time():
+    """Each cue repeats the line before and adds words timed inline, then a 10 ms cue shows the
+    joined line; here the blank-space lines are trimmed away and one timing line follows text."""
+    transcript = parse_fixture("youtube_rolling_trimmed.vtt")
+    assert [(s.start, s.text) for s in transcript.segments] == [
+        (0.16, "we planted the beans in April"),
+        (2.36, "and by June the pods were ready"),
+        (4.279, "so we picked them every morning"),
+        (6.799, "before the heat came"),
+    ]
+
+
+def test_netflix_whitespace_lines_before_the_first_cue_keep_it():
+    transcript = parse_fixture("netflix.vtt")
+    assert transcript.format == "webvtt"
+    assert [(s.start, s.text) for s in transcript.segments] == [
+        (3.12, "The lighthouse was dark"),
+        (5.64, "for the first time in forty years."),
+        (9.2, "Who turned it off?"),
+        (11.04, "- Nobody. - Then why is it dark?"),
+    ]
+
+
+@pytest.mark.parametrize("header", ["WEBVTT \t", "WEBVTT\t", "WEBVTT - Episode 4  ", "WEBVTT\n \t"])
+def test_a_header_followed_by_blanks_still_has_its_cues(header):
+    data = f"{header}\n\n00:00:01.000 --> 00:00:02.000\nFirst words.\n \n00:00:03.000 --> 00:00:04.000\nMore.\n"
+    transcript = parse_transcript(data.encode(), "x.vtt")
+    assert [(s.start, s.text) for s in transcript.segments] == [(1.0, "First words."), (3.0, "More.")]
+
+
+@pytest.mark.parametrize(
+    ("timing", "start"),
+    [
+        ("123:00:01.000 --> 123:00:02.000", 442801.0),
+        ("00:00:01.000\f-->\f00:00:02.000", 1.0),
+        ("00:00:01.000 --> 00:00:02.000align:start position:0%", 1.0),
+        ("00:00:01.000 -->\t00:00:02.000\fline:84%", 1.0),
+    ],
+    ids=["three-digit-hours", "form-feeds", "settings-glued-on", "tab-and-form-feed"],
+)
+def test_timing_lines_the_spec_allows(timing, start):
+    data = f"WEBVTT\n\n{timing}\nSpoken words.\n".encode()
+    assert [(s.start, s.text) for s in parse_transcript(data).segments] == [(start, "Spoken words.")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "<c.first Spoken words.",
+        "<c.first>Spoken words.</c.first",
+        "Spoken <00:00:01.500>words.",
+        "Spoken <100:00:01.500><c>words.</c>",
+        "<v.loud Esme>Spoken words.</v>",
+        "<c.first.loud\nlater>Spoken words.",
+        "&lrm;Spoken words.&rlm;",
+        "Spoken words.</",
+    ],
+)
+def test_unclosed_and_odd_tags_leave_no_trace(line):
+    data = f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n{line}\n".encode()
+    assert [s.text for s in parse_transcript(data).segments] == ["Spoken words."]
+
+
 # --- SRT ---------------------------------------------------------------------------------------
 
 
@@ -168,6 +249,36 @@ def test_srt_cues_tags_and_speaker_labels():
         (6.5, None, "- Are you sure? - Quite sure."),
         (70.25, None, "That's all, folks."),
     ]
+
+
+def test_srt_empty_cue_bad_cue_and_colon_phrases(caplog):
+    """An empty cue followed by two blank lines keeps the next cue; a cue with a malformed timing
+    line is dropped alone; phrases ending in a colon stay speech, recurring names are speakers."""
+    transcript = parse_fixture("kitchen.srt")
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (1.0, "CHEF", "Bonjour à tous, welcome back."),
+        (3.4, None, "Car j'ai 3 spécialités: la soupe, le pain et la tarte."),
+        (7.2, None, "The answer was simple: more butter."),
+        (10.0, None, "Hide these tags: salt, pepper, thyme."),
+        (14.2, None, "Remember: never rush the dough."),
+        (16.5, "Marie Dubois", "It smells wonderful."),
+        (18.2, "CHEF", "Et voilà, the tart is done."),
+        (20.5, "Marie Dubois", "Can I have a slice?"),
+    ]
+    assert "00:00:1O,600" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("label", "name_like"),
+    [
+        ("Marie Dubois", True), ("Dr. O'Brien", True), ("Jean-Luc", True), ("Speaker 2", True),
+        ("MAN 2", True), ("Ursula von der Leyen", True), ("Car j'ai 3 spécialités", False),
+        ("Hide these tags", False), ("The answer was simple", False), ("Note", False),
+        ("Plan 9 From Outer Space Tonight", False),
+    ],
+)
+def test_is_speaker_name(label, name_like):
+    assert is_speaker_name(label) is name_like
 
 
 # --- Podcasting 2.0 JSON -----------------------------------------------------------------------
@@ -349,6 +460,39 @@ def test_plain_text_with_speaker_labels_and_stamps():
     ]
 
 
+def test_otter_export_labels_and_times_become_speaker_and_start():
+    transcript = parse_fixture("otter_export.txt")
+    turns = [(s.start, s.speaker, s.text[:20]) for s in transcript.segments if s.speaker]
+    assert turns == [
+        (5.0, "Priya Nair", "Welcome everyone, an"),
+        (21.0, "Speaker 1", "Happy to be here. I "),
+        (3735.0, "Priya Nair", "Let's close with the"),
+    ]
+    assert not re.search(r"\d:\d\d|Priya Nair|Speaker 1", " ".join(s.text for s in transcript.segments[3:]))
+
+
+def test_name_and_parenthesised_time_labels_become_speaker_and_start():
+    transcript = parse_fixture("rev_export.txt")
+    assert [(s.start, s.speaker, s.text) for s in transcript.segments] == [
+        (5.0, "Priya Nair", "Welcome everyone, and thanks for coming out on such a rainy evening."),
+        (21.0, "Tom Okafor", "Happy to be here. I brought the seed catalogue you asked about."),
+        (3735.0, "Priya Nair", "Let's close with the compost rota for April."),
+    ]
+
+
+def test_plain_text_colon_phrases_that_are_no_names_stay_speech():
+    data = (
+        "The answer was simple: we planted earlier than anyone else that spring.\n"
+        "Hide these tags: they only confuse the people reading the notes later on.\n"
+        "Car j'ai 3 spécialités: la soupe, le pain et la tarte aux pommes du jardin.\n"
+        "Then (12:30) we left the garden and walked home along the river.\n"
+    ).encode()
+    transcript = parse_transcript(data, "notes.txt")
+    assert all(s.speaker is None for s in transcript.segments)
+    assert "The answer was simple: we planted" in all_text(transcript)
+    assert "Then (12:30) we left" in all_text(transcript)
+
+
 def test_plain_prose_paragraphs():
     transcript = parse_fixture("prose.txt")
     assert transcript.format == "text"
@@ -376,6 +520,12 @@ def test_plain_prose_paragraphs():
         ("changelog_go-time-90_excerpt.md", "markdown"),
         ("labelled.txt", "text"),
         ("prose.txt", "text"),
+        ("ytdlp_youtube.vtt", "webvtt"),
+        ("youtube_rolling_trimmed.vtt", "webvtt"),
+        ("netflix.vtt", "webvtt"),
+        ("kitchen.srt", "srt"),
+        ("otter_export.txt", "text"),
+        ("rev_export.txt", "text"),
     ],
 )
 def test_detect_format_from_content(name, expected):
@@ -446,8 +596,24 @@ def test_png_is_a_binary_file():
     assert refusal(png, "transcript.txt") == "binary file (PNG image)"
 
 
-def test_nul_bytes_make_a_binary_file():
-    assert refusal(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\x00there\n") == "binary file"
+def test_a_stray_nul_byte_is_a_replaced_character_not_a_binary_file():
+    """The WebVTT parser replaces NUL with U+FFFD; one damaged byte costs one character."""
+    transcript = parse_transcript(b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\x00there\n")
+    assert [s.text for s in transcript.segments] == ["Hi\ufffdthere"]
+
+
+def test_text_full_of_nul_bytes_is_still_a_binary_file():
+    assert refusal("Hello there, a long talk about rivers.".encode("utf-16-le")) == "binary file"
+    assert refusal(b"WEBVTT\n" + b"\x00" * 200) == "binary file"
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-le", "utf-32-be"])
+def test_utf32_with_bom_is_accepted(encoding):
+    text = fixture("episode.srt").decode()
+    bom = {"utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}.get(encoding, b"")
+    transcript = parse_transcript(bom + text.encode(encoding))
+    assert transcript.format == "srt"
+    assert transcript.segments[1].text == "Today we talk about rivers."
 
 
 def test_mostly_control_bytes_make_a_binary_file():
@@ -536,9 +702,15 @@ def test_an_srt_whose_last_cue_is_whole_still_parses():
     assert parse_transcript(data).segments[-1].text == "The end."
 
 
-def test_a_bad_timing_line_in_the_last_cue_is_named_not_dropped():
+def test_a_bad_timing_line_in_a_whole_last_cue_drops_that_cue():
+    """The file goes on past the bad line (the cue has its text): damaged, not cut off."""
     data = b"1\n00:00:01,000 --> 00:00:02,000\nOne.\n\n2\n00:00:0x,000 --> 00:00:04,000\nTwo.\n"
-    assert refusal(data) == "bad cue timing line: '00:00:0x,000 --> 00:00:04,000'"
+    assert [s.text for s in parse_transcript(data).segments] == ["One."]
+
+
+def test_a_file_whose_every_timing_line_is_bad_names_the_first():
+    data = b"WEBVTT\n\n00:00:0x.000 --> 00:00:02.000\nOne.\n\n00:00:03.000 --> 00:0y:04.000\nTwo.\n"
+    assert refusal(data) == "bad cue timing line: '00:00:0x.000 --> 00:00:02.000'"
 
 
 def test_vtt_cut_before_any_whole_cue_has_no_text():
@@ -551,12 +723,33 @@ def test_an_html_document_cut_before_its_closing_tags_is_refused_whole(end, miss
     assert refusal(page.encode(), "ep.html") == f"truncated: the file ends before its {missing}"
 
 
-def test_bad_timing_line_in_the_middle_is_rejected():
+def test_bad_timing_line_in_the_middle_drops_its_cue_only(caplog):
     data = (
         b"1\n00:00:01,000 --> 00:00:02,000\nOne.\n\n2\n00:00:0x,000 --> 00:00:04,000\nTwo.\n\n"
         b"3\n00:00:05,000 --> 00:00:06,000\nThree.\n"
     )
-    assert refusal(data) == "bad cue timing line: '00:00:0x,000 --> 00:00:04,000'"
+    assert [(s.start, s.text) for s in parse_transcript(data).segments] == [(1.0, "One."), (5.0, "Three.")]
+    [record] = [r for r in caplog.records if r.name == "search.formats._cues"]
+    # (The entry point's logging quotes values with spaces, in the record itself: look inside.)
+    assert record.levelname == "WARNING" and record.args[0] == 1
+    assert "00:00:0x,000 --> 00:00:04,000" in record.getMessage()
+
+
+@pytest.mark.parametrize("damaged", [700, 0])
+@pytest.mark.parametrize("extension", ["srt", "vtt"])
+def test_one_malformed_cue_among_1342_good_ones_drops_only_that_cue(extension, damaged):
+    separator = "," if extension == "srt" else "."
+    cues = [
+        f"{n}\n00:{n // 60:02}:{n % 60:02}{separator}000 --> 00:{n // 60:02}:{n % 60:02}{separator}900\n"
+        f"Sentence number {n}.\n"
+        for n in range(1, 1344)
+    ]
+    cues[damaged] = f"{damaged + 1}\n00:11:4O{separator}000 --> 00:11:40{separator}900\nThe damaged one.\n"
+    header = "WEBVTT\n\n" if extension == "vtt" else ""
+    transcript = parse_transcript((header + "\n".join(cues)).encode(), f"long.{extension}")
+    assert len(transcript.segments) == 1342
+    assert "The damaged one." not in all_text(transcript)
+    assert transcript.segments[damaged].text == f"Sentence number {damaged + 2}."
 
 
 def test_files_with_only_stage_notes_have_no_text():
