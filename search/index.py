@@ -19,7 +19,7 @@ from search.query import ParsedQuery, parse_query
 from search.ranking import Plan, build_query, day_number, explain_empty
 
 # Bump when the schema or the analyzer changes: the index is rebuilt from the database.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 WRITER_HEAP = 128_000_000
 # Boilerplate passages score half: tantivy multiplies scores by log2(2 + weight).
 WEIGHT_NORMAL, WEIGHT_BOILERPLATE = 2, 0
@@ -75,7 +75,7 @@ class QuoteIndex:
         try:
             for episode in episodes:
                 writer.delete_documents_by_term("episode_id", episode.id)
-                for passage in build_passages(episode.segments):
+                for passage in build_passages(episode.segments, episode.duration):
                     writer.add_document(self._document(episode, passage))
                     added += 1
             writer.commit()

@@ -115,8 +115,10 @@ def to_hit(candidate: Candidate, matcher: Matcher) -> Hit:
     spans = [(m.start(), m.end()) for m in WORD.finditer(candidate.text) if matcher.matches(m[0])]
     begin, end = quote_bounds(candidate.text, spans, speaker_changes=_speaker_changes(candidate.turns))
     text, shift = _with_ellipses(candidate.text, begin, end)
-    highlights = tuple((a - shift, b - shift) for a, b in spans if begin <= a and b <= end)
-    start, speaker = _turn_at(candidate.turns, begin)
+    shown = [(a, b) for a, b in spans if begin <= a and b <= end]
+    highlights = tuple((a - shift, b - shift) for a, b in shown)
+    # The link goes to the moment the first marked word is said, not to the quote's first sentence.
+    start, speaker = _turn_at(candidate.turns, shown[0][0] if shown else begin)
     return Hit(
         episode_id=candidate.episode_id,
         podcast=candidate.podcast,
