@@ -8,6 +8,7 @@ import pytest
 
 from search import ranking
 from search.formats import parse_transcript
+from search import index as index_module
 from search.index import QuoteIndex
 from search.models import Episode, Segment
 from tests.conftest import SEEDS
@@ -152,6 +153,14 @@ def test_a_long_page_is_the_same_quotes_as_short_pages_one_after_another():
     long = idx.search("gadget", limit=30)
     short = [q for page in _all_pages(idx, "gadget") for q in page.quotes]
     assert long.quotes == tuple(short) and long.total == len(short)
+
+
+def test_paging_reaches_the_quotes_among_the_best_passages_and_counts_exactly_those(monkeypatch):
+    monkeypatch.setattr(index_module, "MAX_MATCHES", 4)
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes([_episode(f"ep{i}", FILLER + f" The gadget {i} works. " + FILLER) for i in range(10)])
+    pages = _all_pages(idx, "gadget")
+    assert [len(page.quotes) for page in pages] == [3, 1] and {page.total for page in pages} == {4}
 
 
 def _all_pages(idx: QuoteIndex, query: str, size: int = 3) -> list:
