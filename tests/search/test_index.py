@@ -161,7 +161,7 @@ def test_paging_reaches_the_quotes_among_the_best_passages_and_counts_exactly_th
     idx.replace_episodes([_episode(f"ep{i}", FILLER + f" The gadget {i} works. " + FILLER) for i in range(10)])
     pages = _all_pages(idx, "gadget")
     shown = sum(len(page.quotes) for page in pages)
-    assert 1 <= shown == pages[0].total < 4  # each moment is in two overlapping passages
+    assert 1 <= shown == pages[0].total <= 4
     assert not pages[-1].has_more
     monkeypatch.undo()
     assert idx.search("gadget").total == 10
