@@ -11,7 +11,7 @@ from search.formats import parse_transcript
 from search import index as index_module
 from search.index import QuoteIndex
 from search.models import Episode, Segment
-from tests.conftest import SEEDS
+from tests.conftest import FIXTURES, SEEDS
 
 
 def _episode(episode_id: str, text: str, **meta) -> Episode:
@@ -327,3 +327,16 @@ def test_words_in_the_typed_order_outrank_the_same_words_scattered():
         ]
     )
     assert _episodes(idx.search("going to block five million"))[0] == "said"
+
+
+def test_a_match_deep_in_a_long_markdown_turn_links_to_an_estimate_of_its_own_moment():
+    """Go Time #90's excerpt: Mat Ryer talks for minutes under one [22:49] stamp; the next comes at 42:54."""
+    transcript = parse_transcript((FIXTURES / "transcripts" / "changelog_go-time-90_excerpt.md").read_bytes(), "go.md")
+    idx = QuoteIndex.in_memory()
+    urls = ("https://cdn.example/go-time-90.mp3",)
+    idx.replace_episodes([Episode("go", "Go Time", "Go tools", urls=urls, segments=tuple(transcript.segments))])
+    spans = [s for s in transcript.segments if s.start == 22 * 60 + 49]
+    late = spans[-1].text.split(". ")[-1]  # the last sentence said under the [22:49] stamp
+    quote = idx.search(f'"{late}"').quotes[0]
+    assert 22 * 60 + 49 < quote.start_seconds < 42 * 60 + 54
+    assert quote.url == f"{urls[0]}#t={int(quote.start_seconds)}"
