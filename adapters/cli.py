@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     quote.add_argument("words", nargs="*", help="what to look for")
     quote.add_argument("--json", action="store_true", help="print JSON")
     quote.add_argument("--limit", type=int, default=3, help="how many quotes (default 3)")
-    quote.add_argument("--offset", type=int, default=0, help="skip this many quotes")
+    quote.add_argument("--offset", type=int, default=0, help="skip this many quotes (the chat's page 2 is --offset 3)")
     quote.add_argument("--batch", type=Path, help="one query per line; one JSON object per line out")
     quote.set_defaults(action=_quote)
     episodes = sub.add_parser("episodes", help="list episodes, newest first")
@@ -154,7 +154,7 @@ async def _quote(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(result_json(result), ensure_ascii=False))
         else:
-            print(render_quotes(result))
+            print(render_quotes(result, more=f"--offset {result.offset + len(result.quotes)}"))
     return 0
 
 
@@ -174,6 +174,8 @@ def result_json(result: SearchResult) -> dict:
     return {
         "query": result.query,
         "total": result.total,
+        "offset": result.offset,
+        "has_more": result.has_more,
         "message": result.message,
         "quotes": [quote_json(q) for q in result.quotes],
     }

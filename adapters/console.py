@@ -7,8 +7,8 @@ import sys
 from typing import TextIO
 
 from adapters.common import day, mark, timestamp
-from bot.commands import Commands
-from bot.models import ChatRef, EpisodeInfo, EpisodesReply, Quote, QuoteReply, Reply
+from bot.commands import Commands, parse_command
+from bot.models import ChatRef, EpisodeInfo, EpisodesReply, Quote, QuoteReply, Reply, TextReply
 
 # Whoever types at the console runs the bot: the operators' commands are theirs.
 CONSOLE_CHAT = ChatRef("console", "console", "console", is_operator=True)
@@ -23,15 +23,15 @@ def render(reply: Reply) -> str:
     return reply.text
 
 
-def render_quotes(reply: QuoteReply) -> str:
-    """Numbered quotes, each with its episode line and link."""
+def render_quotes(reply: QuoteReply, more: str = "/next") -> str:
+    """Numbered quotes, each with its episode line and link; then, if there are more, how to see them."""
     if not reply.quotes:
         return reply.message or "Nothing matched."
     blocks = [render_quote(reply.offset + i, q) for i, q in enumerate(reply.quotes, start=1)]
     if reply.message:
         blocks.insert(0, reply.message)
     if reply.has_more:
-        blocks.append(f"(more: {reply.total} passages matched)")
+        blocks.append(f"({reply.total} quotes in all: {more} shows more)")
     return "\n\n".join(blocks)
 
 
@@ -69,8 +69,38 @@ def _episode_line(number: int, episode: EpisodeInfo) -> str:
     return f"{number}. " + " · ".join(p for p in parts if p)
 
 
+class Conversation:
+    """The console's one conversation: the command layer's answers, and /next for the last /quote's next page."""
+
+    def __init__(self, commands: Commands) -> None:
+        self.commands = commands
+        self.last: QuoteReply | None = None
+
+    async def answer(self, line: str) -> str:
+        """The reply to a line typed at the console, as text."""
+        command = parse_command(line)
+        if command is not None and command.name == "next":
+            reply = await self._next()
+        else:
+            reply = await self.commands.handle(line, CONSOLE_CHAT)
+        if reply is None:
+            return "Commands start with /, for example /quote some words. Send /help for more."
+        if command is not None and command.name in ("quote", "next") and isinstance(reply, QuoteReply) and reply.quotes:
+            self.last = reply
+        return render(reply)
+
+    async def _next(self) -> Reply:
+        last = self.last
+        if last is None:
+            return TextReply("Send /quote and some words first; /next then shows more quotes for them.")
+        if not last.has_more:
+            return TextReply(f"No more quotes: all {last.total} for “{last.query}” were shown.")
+        return await self.commands.quote(last.query, offset=last.offset + len(last.quotes))
+
+
 async def run_console(commands: Commands, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
     """Answer commands read from stdin until it ends; how many were answered."""
+    conversation = Conversation(commands)
     interactive = stdin.isatty()
     if interactive:
         print("podquote console: type /help, /quote some words, or Ctrl-D to leave.", file=stdout)
@@ -82,13 +112,7 @@ async def run_console(commands: Commands, stdin: TextIO = sys.stdin, stdout: Tex
         if not line:
             return answered
         if line.strip():
-            print(await _answer(commands, line), file=stdout, flush=True)
+            print(await conversation.answer(line), file=stdout, flush=True)
             print(file=stdout)
             answered += 1
 
-
-async def _answer(commands: Commands, line: str) -> str:
-    reply = await commands.handle(line, CONSOLE_CHAT)
-    if reply is None:
-        return "Commands start with /, for example /quote some words. Send /help for more."
-    return render(reply)

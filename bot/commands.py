@@ -20,8 +20,10 @@ from bot.outbox import Outbox
 from bot.storage import ALL_FEEDS
 from search.analyzer import term_of
 from search.errors import SearchIndexError, TranscriptError
+from search.quotes import FIRST_PAGE
 
-QUOTES_PER_PAGE = 3
+# A page is as long as the first, varied one, so that the second starts where variety ends.
+QUOTES_PER_PAGE = FIRST_PAGE
 EPISODES_PER_PAGE = 10
 LATEST_COUNT = 5
 RANDOM_POOL = 20

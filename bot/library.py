@@ -310,7 +310,7 @@ class Library:
         if not loaded:
             return None
         episode = loaded[0]
-        passages = [p for p in build_passages(episode.segments) if not p.boilerplate]
+        passages = [p for p in build_passages(episode.segments, episode.duration) if not p.boilerplate]
         return quote_passage(episode, rng.choice(passages)) if passages else None
 
     async def episodes(self, limit: int, offset: int = 0) -> list[EpisodeInfo]:

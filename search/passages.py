@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from search.models import Passage, Segment
@@ -34,9 +34,9 @@ class _Sentence:
     speaker: str | None
 
 
-def build_passages(segments: Sequence[Segment]) -> list[Passage]:
+def build_passages(segments: Sequence[Segment], duration: float | None = None) -> list[Passage]:
     """Cut an episode's segments into overlapping windows that begin and end at sentences."""
-    sentences = _sentences(segments)
+    sentences = _sentences(segments, duration)
     total_words = sum(s.words for s in sentences)
     passages: list[Passage] = []
     first, word_offset = 0, 0
@@ -63,13 +63,40 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b > a]
 
 
-def _sentences(segments: Sequence[Segment]) -> list[_Sentence]:
+def _sentences(segments: Sequence[Segment], duration: float | None) -> list[_Sentence]:
     sentences = []
-    for segment in segments:
-        for text in _SENTENCE_END.split(segment.text.strip()):
-            for piece in _pieces(text):
-                sentences.append(_Sentence(piece, len(piece.split()), segment.start, segment.speaker))
+    for span, end in _timed_spans(segments, duration):
+        pieces = [(p, s) for s in span for t in _SENTENCE_END.split(s.text.strip()) for p in _pieces(t)]
+        words = [len(piece.split()) for piece, _ in pieces]
+        before = 0
+        for (piece, segment), count in zip(pieces, words):
+            start = _estimate(segment.start, end, before / sum(words))
+            sentences.append(_Sentence(piece, count, start, segment.speaker))
+            before += count
     return sentences
+
+
+def _timed_spans(
+    segments: Sequence[Segment], duration: float | None
+) -> Iterator[tuple[Sequence[Segment], float | None]]:
+    """Runs of segments under one known time (a Markdown turn of minutes under one stamp carries it
+    into its untimed paragraphs), each with when the next run starts (the episode's end, last)."""
+    first = 0
+    while first < len(segments):
+        last = first + 1
+        while last < len(segments) and segments[last].start == segments[first].start:
+            last += 1
+        end = segments[last].start if last < len(segments) else duration
+        yield segments[first:last], end
+        first = last
+
+
+def _estimate(start: float | None, end: float | None, share: float) -> float | None:
+    """When a sentence is said that begins `share` of the way through the words of a timed run:
+    the run's time, moved on in proportion (speech is about even) when the next run's time is known."""
+    if start is None or end is None or end <= start:
+        return start
+    return round(start + (end - start) * share, 2)
 
 
 def _pieces(sentence: str) -> list[str]:

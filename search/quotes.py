@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_right
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -18,6 +19,8 @@ from search.passages import sentence_spans
 from search.query import ParsedQuery, QueryWord
 
 MAX_QUOTE_CHARS = 400
+# The first page (a chat page: bot/commands.py) keeps variety: quotes from different episodes first.
+FIRST_PAGE = 3
 ELLIPSIS = "…"
 _AUDIO_SUFFIXES = (".mp3", ".m4a", ".ogg", ".oga", ".opus", ".wav", ".aac", ".flac", ".mp4", ".webm")
 _YOUTUBE_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "music.youtube.com")
@@ -56,30 +59,49 @@ class Candidate:
             score=score,
         )
 
-    def overlaps(self, other: Candidate) -> bool:
-        """Whether two passages of the same episode share words (the same moment)."""
-        return (
-            self.episode_id == other.episode_id
-            and self.word_start < other.word_end
-            and other.word_start < self.word_end
-        )
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """Where a matching passage lies: its episode (as a number) and its words; read from fast fields."""
+
+    episode: int
+    word_start: int
+    word_end: int
 
 
-def choose(candidates: Iterable[Candidate], wanted: int, per_episode: int) -> list[Candidate]:
-    """The best candidates, at most `per_episode` from one episode and never two of one moment.
-
-    Candidates are taken in order and only until `wanted` are chosen, so they may come lazily.
-    """
-    chosen: list[Candidate] = []
-    per: Counter[str] = Counter()
-    for candidate in candidates:
-        if per[candidate.episode_id] >= per_episode or any(candidate.overlaps(c) for c in chosen):
-            continue
-        chosen.append(candidate)
-        per[candidate.episode_id] += 1
-        if len(chosen) == wanted:
+def reading_order(moments: Sequence[Moment], first_page: int, per_episode: int) -> list[int]:
+    """The matches that become quotes, in the order pages show them (indices into `moments`, which
+    come best first): the first page's best from different episodes (at most `per_episode` from one),
+    then every other match in score order; never two that share a word, so never one moment twice."""
+    taken = _Taken()
+    order: list[int] = []
+    per: Counter[int] = Counter()
+    for i, moment in enumerate(moments):
+        if len(order) == first_page:
             break
-    return chosen
+        if per[moment.episode] < per_episode and taken.add(moment):
+            order.append(i)
+            per[moment.episode] += 1
+    # A match already shown overlaps itself, so this pass skips it as it skips its neighbours.
+    order += [i for i, moment in enumerate(moments) if taken.add(moment)]
+    return order
+
+
+class _Taken:
+    """The word ranges already quoted, per episode, sorted and disjoint: an overlap costs a bisect."""
+
+    def __init__(self) -> None:
+        self._ranges: dict[int, tuple[list[int], list[int]]] = {}
+
+    def add(self, moment: Moment) -> bool:
+        """Take a moment unless it shares a word with one taken; whether it was taken."""
+        starts, ends = self._ranges.setdefault(moment.episode, ([], []))
+        at = bisect_right(starts, moment.word_start)
+        if (at and ends[at - 1] > moment.word_start) or (at < len(starts) and starts[at] < moment.word_end):
+            return False
+        starts.insert(at, moment.word_start)
+        ends.insert(at, moment.word_end)
+        return True
 
 
 class Matcher:
@@ -115,8 +137,10 @@ def to_hit(candidate: Candidate, matcher: Matcher) -> Hit:
     spans = [(m.start(), m.end()) for m in WORD.finditer(candidate.text) if matcher.matches(m[0])]
     begin, end = quote_bounds(candidate.text, spans, speaker_changes=_speaker_changes(candidate.turns))
     text, shift = _with_ellipses(candidate.text, begin, end)
-    highlights = tuple((a - shift, b - shift) for a, b in spans if begin <= a and b <= end)
-    start, speaker = _turn_at(candidate.turns, begin)
+    shown = [(a, b) for a, b in spans if begin <= a and b <= end]
+    highlights = tuple((a - shift, b - shift) for a, b in shown)
+    # The link goes to the moment the first marked word is said, not to the quote's first sentence.
+    start, speaker = _turn_at(candidate.turns, shown[0][0] if shown else begin)
     return Hit(
         episode_id=candidate.episode_id,
         podcast=candidate.podcast,

@@ -142,7 +142,7 @@ def _quotes_heading(reply: QuoteReply) -> str | None:
     if reply.query.strip():
         first, last = reply.offset + 1, reply.offset + len(reply.quotes)
         which = f"quotes {first}–{last}" if last > first else f"quote {first}"
-        lines.append(f"“{fit(reply.query, QUERY_SHOWN)}” · {which} · {reply.total} passages matched")
+        lines.append(f"“{fit(reply.query, QUERY_SHOWN)}” · {which} of {reply.total}")
     return "\n".join(lines) or None
 
 

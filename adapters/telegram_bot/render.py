@@ -96,7 +96,7 @@ def _quotes_html(reply: QuoteReply, budget: int) -> str:
         blocks.insert(0, f"<i>{escape(shorten(reply.message, budget))}</i>")
     if reply.has_more or reply.offset:
         first, last = reply.offset + 1, reply.offset + len(reply.quotes)
-        blocks.append(f"<i>Quotes {first}–{last} of {reply.total} matching passages</i>")
+        blocks.append(f"<i>Quotes {first}–{last} of {reply.total}</i>")
     return "\n\n".join(blocks)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import main
+from search.index import SCHEMA_VERSION
 from tests.conftest import DECEMBER_2025, ROOT, SEPTEMBER_2024
 
 
@@ -51,13 +52,25 @@ def test_nothing_matched_says_so_and_exits_0(env, capsys):
 
 def test_json_has_the_documented_shape(env, capsys):
     result = _json(capsys, "--limit", "2", "missiles")
-    assert set(result) == {"query", "total", "message", "quotes"}
+    assert set(result) == {"query", "total", "offset", "has_more", "message", "quotes"}
     assert len(result["quotes"]) == 2
     assert set(result["quotes"][0]) == {
         "podcast", "episode_id", "episode_title", "published", "url", "start_seconds", "speaker",
         "text", "highlights", "score",
     }
     assert result["quotes"][0]["url"] is None, "the seeds have no URL and none is invented"
+
+
+def test_offset_pages_through_every_quote_as_the_chat_pages_do(env, capsys):
+    everything = _json(capsys, "--limit", "100", "storm", "shadow")
+    pages = [_json(capsys, "--offset", str(offset), "storm", "shadow") for offset in range(0, everything["total"], 3)]
+    assert [q for page in pages for q in page["quotes"]] == everything["quotes"]
+    assert len(everything["quotes"]) == everything["total"] > 3
+    assert [page["has_more"] for page in pages] == [True] * (len(pages) - 1) + [False]
+    assert main(["quote", "storm", "shadow"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"({everything['total']} quotes in all: --offset 3 shows more)")
+    assert main(["quote", "--offset", "3", "storm", "shadow"]) == 0
+    assert capsys.readouterr().out.startswith("4. “")
 
 
 def test_batch_writes_one_json_object_per_query(env, capsys, tmp_path):

@@ -8,9 +8,10 @@ import pytest
 
 from search import ranking
 from search.formats import parse_transcript
+from search import index as index_module
 from search.index import SCHEMA_VERSION, IndexHome, QuoteIndex
 from search.models import Episode, Segment
-from tests.conftest import SEEDS
+from tests.conftest import FIXTURES, SEEDS
 
 
 def _episode(episode_id: str, text: str, **meta) -> Episode:
@@ -117,16 +118,86 @@ def test_removing_an_episode(index):
     assert index.search("kabuki").quotes == ()
 
 
-def test_at_most_two_quotes_per_episode_and_never_the_same_moment_twice():
+def test_the_first_page_takes_two_quotes_an_episode_and_the_pages_after_reach_every_match():
+    # Eight far-apart mentions in one episode, three in another: eleven moments to page through.
+    idx = QuoteIndex.in_memory()
+    many = FILLER.join(f" Topic {i}: the gadget works. " for i in range(8))
+    few = FILLER.join(f" Theme {i}: a gadget again. " for i in range(3))
+    idx.replace_episodes([_episode("many", FILLER + many + FILLER), _episode("few", FILLER + few + FILLER)])
+    pages = _all_pages(idx, "gadget")
+    assert all(_episodes(pages[0]).count(e) <= 2 for e in ("few", "many"))
+    quotes = [quote for page in pages for quote in page.quotes]
+    marked = [re.search(r"(Topic|Theme) \d", quote.text)[0] for quote in quotes]
+    assert sorted(marked) == sorted([f"Topic {i}" for i in range(8)] + [f"Theme {i}" for i in range(3)])
+    assert {page.total for page in pages} == {11}
+    assert [page.has_more for page in pages] == [True, True, True, False]
+    past = idx.search("gadget", limit=3, offset=12)
+    assert (past.quotes, past.has_more, past.message) == ((), False, "No more quotes: only 11 matched.")
+
+
+def test_pages_never_repeat_a_quote_nor_share_a_sentence_even_when_every_passage_matches():
     idx = QuoteIndex.in_memory()
     text = " ".join(f"Topic {i}: the gadget works well again and again today." for i in range(200))
     idx.replace_episodes([_episode("one", text)])
-    assert len(idx.search("gadget", limit=10).quotes) == 2
-    # Without the cap, every passage matches equally: still no two quotes share a sentence.
-    quotes = idx.search("gadget", limit=30, per_episode=30).quotes
+    pages = _all_pages(idx, "gadget")
+    quotes = [quote for page in pages for quote in page.quotes]
     topics = [set(re.findall(r"Topic (\d+)", quote.text)) for quote in quotes]
-    assert len(quotes) >= 10 and all(topics)
+    assert len(quotes) == pages[0].total >= 10 and all(topics)
     assert all(a.isdisjoint(b) for i, a in enumerate(topics) for b in topics[i + 1 :])
+    assert [page.has_more for page in pages] == [True] * (len(pages) - 1) + [False]
+
+
+def test_a_long_page_is_the_same_quotes_as_short_pages_one_after_another():
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes([_episode(f"ep{i}", FILLER.join([f" The gadget {i} works. "] * 4)) for i in range(3)])
+    long = idx.search("gadget", limit=30)
+    short = [q for page in _all_pages(idx, "gadget") for q in page.quotes]
+    assert long.quotes == tuple(short) and long.total == len(short)
+
+
+def test_paging_reaches_the_quotes_among_the_best_passages_and_counts_exactly_those(monkeypatch):
+    monkeypatch.setattr(index_module, "MAX_MATCHES", 4)
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes([_episode(f"ep{i}", FILLER + f" The gadget {i} works. " + FILLER) for i in range(10)])
+    pages = _all_pages(idx, "gadget")
+    shown = sum(len(page.quotes) for page in pages)
+    assert 1 <= shown == pages[0].total <= 4
+    assert not pages[-1].has_more
+    monkeypatch.undo()
+    assert idx.search("gadget").total == 10
+
+
+def _all_pages(idx: QuoteIndex, query: str, size: int = 3) -> list:
+    pages = [idx.search(query, limit=size)]
+    while pages[-1].has_more:
+        pages.append(idx.search(query, limit=size, offset=size * len(pages)))
+    return pages
+
+
+def _seed_index() -> QuoteIndex:
+    idx = QuoteIndex.in_memory()
+    episodes = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        transcript = parse_transcript(path.read_bytes(), path.name)
+        episodes.append(Episode(path.stem, "The Duran", path.stem, segments=tuple(transcript.segments)))
+    idx.replace_episodes(episodes)
+    return idx
+
+
+def test_paging_witkoff_on_the_seeds_reaches_its_misspellings_after_the_exact_matches():
+    pages = _all_pages(_seed_index(), "Witkoff")
+    marked = [{q.text[a:b] for a, b in q.highlights} for page in pages for q in page.quotes]
+    exact = [i for i, words in enumerate(marked) if "Witkoff" in words]
+    assert exact == list(range(len(exact))) and len(exact) >= 2
+    within_four_pages = set().union(*marked[:12])
+    assert within_four_pages & {"Whitkoff", "Wittkov", "Witgolf"}
+
+
+def test_storm_shadow_on_the_seeds_has_a_second_page_holding_the_fourth_quote():
+    idx = _seed_index()
+    first, second = idx.search("storm shadow", limit=3), idx.search("storm shadow", limit=3, offset=3)
+    assert first.has_more
+    assert second.quotes[0] == idx.search("storm shadow", limit=4).quotes[3]
 
 
 def test_paging_continues_without_repeats():
@@ -144,7 +215,7 @@ def test_a_page_past_the_last_quote_says_there_are_no_more_not_that_nothing_matc
     idx.replace_episodes([_episode(f"ep{i}", FILLER + f" The gadget {i} works. " + FILLER) for i in range(2)])
     past = idx.search("gadget", limit=3, offset=2)
     assert (past.quotes, past.message) == ((), "No more quotes: only 2 matched.")
-    assert past.total >= 2  # passages that matched: overlapping windows of one moment count apart
+    assert past.total == 2
 
 
 @pytest.mark.parametrize(
@@ -233,7 +304,8 @@ def chatty(monkeypatch) -> QuoteIndex:
 def test_with_a_distinctive_word_common_words_alone_do_not_make_a_match(chatty):
     result = chatty.search("airship really pretty good")
     assert {e[:4] for e in _episodes(result)} == {"ship"}
-    assert result.total == chatty.searcher().doc_freq("text", "airship")
+    # One moment in each of the 20 episodes with the airship (each in two overlapping passages).
+    assert chatty.searcher().doc_freq("text", "airship") == 40 and result.total == 20
     first = result.quotes[0]
     assert [first.text[a:b] for a, b in first.highlights] == ["airship", "pretty", "good"]
 
@@ -269,3 +341,16 @@ def test_a_switch_removes_the_old_folder_and_a_crashed_build_but_not_another_bui
     index.switch_to(fresh)
     assert sorted(p for p in tmp_path.glob("index-v*") if p.is_dir()) == sorted([fresh.folder, under_way.folder])
     assert not old.exists() and _episodes(QuoteIndex.open(tmp_path).search("zeppelin")) == ["new"]
+
+
+def test_a_match_deep_in_a_long_markdown_turn_links_to_an_estimate_of_its_own_moment():
+    """Go Time #90's excerpt: Mat Ryer talks for minutes under one [22:49] stamp; the next comes at 42:54."""
+    transcript = parse_transcript((FIXTURES / "transcripts" / "changelog_go-time-90_excerpt.md").read_bytes(), "go.md")
+    idx = QuoteIndex.in_memory()
+    urls = ("https://cdn.example/go-time-90.mp3",)
+    idx.replace_episodes([Episode("go", "Go Time", "Go tools", urls=urls, segments=tuple(transcript.segments))])
+    spans = [s for s in transcript.segments if s.start == 22 * 60 + 49]
+    late = spans[-1].text.split(". ")[-1]  # the last sentence said under the [22:49] stamp
+    quote = idx.search(f'"{late}"').quotes[0]
+    assert 22 * 60 + 49 < quote.start_seconds < 42 * 60 + 54
+    assert quote.url == f"{urls[0]}#t={int(quote.start_seconds)}"

@@ -42,9 +42,30 @@ def test_turns_carry_start_times_and_speakers():
     ]
     passage = build_passages(segments)[0]
     assert passage.start == 10.0
-    assert [(start, who) for _, start, who in passage.turns] == [(10.0, "Ann"), (25.5, "Bob")]
-    bob_at = passage.turns[1][0]
+    # Ann's second sentence starts halfway through her words, so halfway from 10.0 to Bob's 25.5.
+    assert [(start, who) for _, start, who in passage.turns] == [(10.0, "Ann"), (17.75, "Ann"), (25.5, "Bob")]
+    bob_at = passage.turns[2][0]
     assert passage.text[bob_at:].startswith("Sentence 0")
+
+
+def test_a_long_span_under_one_time_is_timed_by_the_words_position_in_it():
+    # A Markdown turn of four paragraphs under one [01:00] stamp, the next turn at [05:00]:
+    # each paragraph carries the turn's time, and the last of 40 sentences begins 39/40 of the way.
+    turn = [Segment(_sentences(10), start=60.0, speaker="Ann") for _ in range(4)]
+    passages = build_passages([*turn, Segment(_sentences(1), start=300.0, speaker="Bob")])
+    times = {}
+    for passage in passages:
+        for at, start, _ in passage.turns:
+            times[passage.word_start + len(passage.text[:at].split())] = start
+    assert times[0] == 60.0
+    assert times[12 * 20] == 60.0 + 240.0 * 20 / 40
+    assert times[12 * 39] == 60.0 + 240.0 * 39 / 40
+    assert times[12 * 40] == 300.0
+
+
+def test_the_last_span_is_timed_up_to_the_episodes_end():
+    passage = build_passages([Segment(_sentences(2), start=0.0)], duration=100.0)[0]
+    assert [start for _, start, _ in passage.turns] == [0.0, 50.0]
 
 
 def test_untimed_passages_have_no_start():

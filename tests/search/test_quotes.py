@@ -63,3 +63,27 @@ def test_a_quote_stays_within_one_speakers_turn():
     match = text.index("zeppelin")
     begin, end = quote_bounds(text, [(match, match + 8)], speaker_changes={len(ann) + 1})
     assert text[begin:end] == bob.strip()
+
+
+def test_the_link_and_time_are_the_marked_words_moment_not_the_quotes_start():
+    # Turns start at sentences (search/passages.py): the quote begins at 100 s, the match is at 130 s.
+    text = "A first sentence comes here. Then a second one follows on. Now the zeppelin lands at last."
+    turns = ((0, 100.0, "Ann"), (text.index("Then"), 115.0, "Ann"), (text.index("Now"), 130.0, "Ann"))
+    hit = _hit(text, turns, "zeppelin")
+    assert hit.text.startswith("A first sentence")
+    assert hit.start_seconds == 130.0
+    assert hit.url == "https://cdn.example/ep.mp3#t=130"
+
+
+def test_a_quote_with_nothing_marked_links_to_its_start():
+    text = "A first sentence comes here. Then a second one follows on."
+    hit = _hit(text, ((0, 100.0, None), (text.index("Then"), 115.0, None)), "")
+    assert hit.start_seconds == 100.0
+
+
+def _hit(text, turns, query):
+    from search.query import parse_query
+    from search.quotes import Candidate, Matcher, to_hit
+
+    candidate = Candidate("ep", "Pod", "Title", None, ("https://cdn.example/ep.mp3",), turns, text, 0, 20, 1.0)
+    return to_hit(candidate, Matcher(parse_query(query), ()))

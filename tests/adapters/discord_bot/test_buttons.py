@@ -25,16 +25,30 @@ def footers(message: dict) -> list[str]:
     return [e["footer"]["text"].split(" · ")[0] for e in message["embeds"]]
 
 
-async def test_next_and_previous_edit_the_message(service, fake):
-    _, message = await search(fake)
+async def test_next_and_previous_edit_the_message(service, fake, library):
+    _, message = await search(fake, "storm shadow")
+    assert buttons(message)["▶"]["disabled"] is False  # the seeds' 4th quote is on page 2
     answer = await click(fake, message, "▶")
     assert answer["type"] == 7
-    assert footers(message) == ["#4"]  # the seeds have 4 passages on Russia, 2 an episode
-    assert message["content"].startswith("“russia” · quote 4 · ")
-    assert buttons(message)["◀"]["disabled"] is False and buttons(message)["▶"]["disabled"] is True
+    assert footers(message) == ["#4", "#5", "#6"]
+    fourth = library.search("storm shadow", 3, 3).quotes[0]
+    assert fourth.text[:60] in message["embeds"][0]["description"].replace("**", "")
+    assert message["content"].startswith("“storm shadow” · quotes 4–6 of ")
+    assert buttons(message)["◀"]["disabled"] is False and buttons(message)["▶"]["disabled"] is False
     back = await click(fake, message, "◀")
     assert back["type"] == 7 and footers(message) == ["#1", "#2", "#3"]
     assert buttons(message)["◀"]["disabled"] is True
+
+
+async def test_next_goes_on_to_the_last_quote_and_stops_there(service, fake, library):
+    total = library.search("storm shadow").total
+    _, message = await search(fake, "storm shadow")
+    shown = footers(message)
+    while not buttons(message)["▶"]["disabled"]:
+        await click(fake, message, "▶")
+        shown += footers(message)
+    assert shown == [f"#{n}" for n in range(1, total + 1)]
+    assert message["content"].endswith(f" of {total}")
 
 
 async def test_only_the_asker_may_page(service, fake):
@@ -79,7 +93,7 @@ async def test_private_pages_stay_private_and_keep_post_buttons(service, fake):
     _, message = await search(fake, private=True)
     await click(fake, message, "▶")
     assert message["flags"] & EPHEMERAL
-    assert {"Post #4"} == {label for label in buttons(message) if label.startswith("Post")}
+    assert {"Post #4", "Post #5", "Post #6"} == {label for label in buttons(message) if label.startswith("Post")}
 
 
 async def test_only_the_asker_may_post(service, fake):
@@ -113,7 +127,7 @@ async def test_buttons_work_after_a_reconnect(service, fake):
     assert resume["d"]["session_id"] == fake.session_id and resume["d"]["seq"] >= 3
     assert not [f for f in fake.connections[1].frames if f["op"] == 2], "resumed, not identified again"
     await click(fake, message, "▶")
-    assert footers(message) == ["#4"]  # the seeds have 4 passages on Russia, 2 an episode
+    assert footers(message) == ["#4", "#5", "#6"]
 
 
 async def test_buttons_work_after_a_restart(service, fake, discord_settings, commands):
@@ -122,7 +136,7 @@ async def test_buttons_work_after_a_restart(service, fake, discord_settings, com
     async with started(discord_settings, commands):
         assert [f["op"] for f in fake.connections[-1].frames if f["op"] in (2, 6)] == [2]
         await click(fake, message, "▶")
-        assert footers(message) == ["#4"]  # the seeds have 4 passages on Russia, 2 an episode
+        assert footers(message) == ["#4", "#5", "#6"]
         posted = await click(fake, message, "Post #4")
         assert posted["data"]["content"] == "Shared by alice"
 
@@ -134,9 +148,9 @@ async def test_a_slow_page_is_a_deferred_update_then_an_edit(fake, discord_setti
         sent = await fake.click(message, buttons(message)["▶"]["custom_id"])
         assert (await fake.answer_to(sent)).json["type"] == 6
         await fake.call("PATCH", rf"{sent.webhook_path}/messages/@original")
-        assert footers(message) == ["#4"]
+        assert footers(message) == ["#4", "#5", "#6"]
         refused = await fake.click(message, buttons(message)["◀"]["custom_id"], who=BOB)
         assert (await fake.answer_to(refused)).json["type"] == 6
         aside = await fake.call("POST", refused.webhook_path)
         assert aside.json["content"] == NOT_YOURS and aside.json["flags"] & EPHEMERAL
-        assert footers(message) == ["#4"]
+        assert footers(message) == ["#4", "#5", "#6"]

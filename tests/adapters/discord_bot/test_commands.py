@@ -40,7 +40,7 @@ async def test_quote_answers_with_embeds_and_page_buttons(service, fake):
     assert "**Russia**" in " ".join(e["description"] for e in data["embeds"])
     assert [e["footer"]["text"].split(" · ")[0] for e in data["embeds"]] == ["#1", "#2", "#3"]
     assert "13 Sep 2024" in data["embeds"][0]["footer"]["text"] or "1 Dec 2025" in data["embeds"][0]["footer"]["text"]
-    assert data["content"].startswith("“russia” · quotes 1–3 · ")
+    assert data["content"].startswith("“russia” · quotes 1–3 of ")
     row = buttons({"components": data["components"]})
     assert row["◀"]["disabled"] is True and row["▶"]["disabled"] is False
     assert row["▶"]["custom_id"].startswith("pq1:page:") and row["▶"]["custom_id"].endswith(":3")

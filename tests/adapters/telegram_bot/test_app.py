@@ -255,6 +255,20 @@ async def test_only_the_asker_may_page_and_the_page_is_edited_in_place(chat, api
     assert [c.method for c in calls][-1] == "answerCallbackQuery"
 
 
+async def test_storm_shadow_has_a_next_page_holding_the_fourth_quote_and_paging_ends_at_the_last(chat, api, library):
+    total = library.search("storm shadow").total
+    message = await chat.reply_to(said("/quote storm shadow"))
+    assert f"Quotes 1–3 of {total}" in message["text"]
+    pages = [message]
+    while "▶" in dict(buttons(pages[-1])):
+        calls = await chat.send(pressed(button(pages[-1], "▶"), api.message_of(pages[-1])))
+        pages.append(next(c for c in calls if c.method == "editMessageText"))
+    fourth = library.search("storm shadow", 3, 3).quotes[0]
+    assert f"Quotes 4–6 of {total}" in pages[1]["text"] and fourth.text[:40] in pages[1]["text"].replace("<b>", "").replace("</b>", "")
+    assert len(pages) == -(-total // 3) and f"–{total} of {total}</i>" in pages[-1]["text"]
+    assert sum(page["text"].count("<blockquote>") for page in pages) == total
+
+
 async def test_page_presses_count_towards_flood_control(chat, api, garden):
     first = await chat.reply_to(said(f"/quote {MANY}"))
 
