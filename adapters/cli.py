@@ -285,13 +285,18 @@ async def _feed_add(args: argparse.Namespace, settings: Settings) -> int:
 async def _first_poll(settings: Settings, library: Library, feeds: FeedStore, feed: Feed) -> PollReport:
     """Read a new feed once, so the operator sees at once whether it works; its backlog is only recorded."""
     # Imported here, as `run` is: HTTP clients cost every `podquote quote` a tenth of a second to import.
+    from bot.pool import ParsePool
     from bot.watcher import Watcher, WatchPolicy, open_fetcher
 
     session, fetcher = open_fetcher(settings)
-    async with session:
-        watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, SystemClock(),
-                          WatchPolicy.from_settings(settings))
-        return await watcher.poll(feed)
+    parser = ParsePool(settings.parse_timeout, SystemClock())
+    try:
+        async with session:
+            watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, parser, SystemClock(),
+                              WatchPolicy.from_settings(settings))
+            return await watcher.poll(feed)
+    finally:
+        parser.close()
 
 
 def _first_poll_line(report: PollReport) -> str:

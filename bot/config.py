@@ -84,6 +84,7 @@ class Settings:
     fetch_timeout: float = 30.0
     fetch_max_mb: float = 20.0
     feed_pause_after: int = 10
+    parse_timeout: float = 60.0
     # New-episode notices: each platform's limits (overall, per chat, per group chat), how many tries
     # a notice gets, and how many are in flight at once (each may be sent twice after a kill -9).
     telegram_limits: PlatformLimits = PlatformLimits(Rate(30, 1), Rate(1, 1), Rate(20, 60))
@@ -264,6 +265,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("PODQUOTE_FETCH_TIMEOUT", "fetch_timeout", _at_most(3600), "seconds before a feed or transcript fetch gives up"),
     Option("PODQUOTE_FETCH_MAX_MB", "fetch_max_mb", _at_most(1000), "largest feed or transcript fetched, in MB"),
     Option("PODQUOTE_FEED_PAUSE_AFTER", "feed_pause_after", _count, "failed polls in a row before a feed is paused"),
+    Option("PODQUOTE_PARSE_TIMEOUT", "parse_timeout", _at_most(3600),
+           "seconds a feed or transcript may take to read before it is given up as broken"),
     Option("PODQUOTE_TELEGRAM_LIMITS", "telegram_limits", _limits,
            "Telegram notice rates: overall, per chat, per group ('-' for none)"),
     Option("PODQUOTE_DISCORD_LIMITS", "discord_limits", _limits, "Discord notice rates: overall, per channel"),

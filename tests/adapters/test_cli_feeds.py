@@ -59,7 +59,7 @@ def test_feed_list_shows_each_feeds_health(env, server, capsys, monkeypatch):
     assert main(["feed", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"1. Airship Hour · {url}"
-    assert lines[1].startswith("   ok · last poll ") and lines[1].endswith("2 episodes, 2 waiting for a transcript")
+    assert lines[1].startswith("   ok · last poll ") and lines[1].endswith("2 episodes, 0 waiting for a transcript")  # they link none
     assert lines[2] == f"2. {server.url('/broken.xml')}"
     assert lines[3].startswith("   failing (1 in a row; last: HTTP 500) · last poll ")
     assert lines[4] == "3. https://configured.example/feed.xml [PODQUOTE_FEEDS]"
