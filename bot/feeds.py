@@ -35,6 +35,16 @@ DESCRIPTION_CHARS = 300
 _MARKUP_FACTOR = 100
 _ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DECLARATION_CHARS = 1000
+_TAG_BYTES = re.compile(rb"<[^<>]*>")  # linear, as _TAG
+# Bounded: read from the start of a feed only, each part at most so long.
+_XML_ENCODING = re.compile(rb"""\s{0,100}<\?xml[^<>]{0,200}?\sencoding\s{0,10}=\s{0,10}["']([\w.:-]{1,40})["']""")
+# How UTF-16 and UTF-32 documents begin: a byte order mark, or else "<" (XML 1.0, appendix F).
+_UNICODE_STARTS = (
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+)
 # A tag: `<` up to the next `>` that comes before any other `<`. Linear: each scan stops at the next
 # `<`, where `<[^>]*>` ran on to the end of the text from every `<` (quadratic: 200,000 `&lt;` in a
 # title took 15 s, holding the interpreter lock).
@@ -160,22 +170,26 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
 
 def decode_feed(body: bytes, content_type: str | None = None) -> str:
     """A feed's text. Valid UTF-8 is UTF-8 whatever is declared (a wrong declaration is common, and
-    other text is hardly ever valid UTF-8); other bytes are read in the encoding charset-normalizer
-    finds, which weighs a BOM and the XML declaration against what the bytes look like, preferring
-    the HTTP charset when it fits. expat reads no multi-byte encoding (Big5, GB2312, EUC-KR), and
-    feedparser reads a wrongly declared feed as windows-1252: mojibake."""
-    if b"\x00" not in body[:4]:  # UTF-16 and UTF-32 markup without a BOM would pass for UTF-8
-        try:
-            return body.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-    matches = charset_normalizer.from_bytes(body)
-    declared = _http_charset(content_type)
-    match = next((m for m in matches if declared in map(_codec, m.could_be_from_charset)), None)
-    match = match or matches.best()
-    if match is None:
+    other text is hardly ever valid UTF-8). Other bytes: the encoding they declare (HTTP charset, XML
+    declaration) if charset-normalizer finds it plausible, else the one it finds likeliest. (expat
+    reads no multi-byte encoding, Big5, GB2312, EUC-KR; feedparser read a wrong declaration as
+    windows-1252: mojibake.)"""
+    start = next((codec for mark, codec in _UNICODE_STARTS if body.startswith(mark)), None)
+    if start is not None:
+        return body.decode(start, errors="replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Judged on the text between the tags: ASCII markup drowns the letters that tell encodings apart.
+    matches = charset_normalizer.from_bytes(_TAG_BYTES.sub(b" ", body))
+    plausible = {_codec(name) for match in matches for name in match.could_be_from_charset}
+    declared = (_http_charset(content_type), _xml_encoding(body))
+    best = matches.best()
+    encoding = next((name for name in declared if name and name in plausible), None) or (best and best.encoding)
+    if not encoding:
         raise FeedError("not an RSS or Atom feed (not text in any encoding)")
-    return str(match)
+    return body.decode(encoding, errors="replace")
 
 
 def as_utf8(text: str) -> bytes:
@@ -186,6 +200,11 @@ def as_utf8(text: str) -> bytes:
         end = text.find("?>", 0, _DECLARATION_CHARS)
         text = text[end + 2 :] if end != -1 else text
     return text.encode("utf-8")
+
+
+def _xml_encoding(body: bytes) -> str | None:
+    declaration = _XML_ENCODING.match(body, 0, _DECLARATION_CHARS)
+    return _codec(declaration[1].decode("ascii")) if declaration else None
 
 
 def _http_charset(content_type: str | None) -> str | None:

@@ -40,6 +40,7 @@ class ParsePool:
         self._clock = clock
         self._new_executor = new_executor
         self._executor = new_executor()
+        self._closed = False
         # One parse at a time, so that a time limit counts only that parse's own work, and killing the
         # worker of a parse past it costs no other parse.
         self._turn = asyncio.Lock()
@@ -55,20 +56,28 @@ class ParsePool:
                 future.cancel()
                 self._restart()
                 raise ParseAbandoned(f"reading it took longer than {self.time_limit:g} s")
+            if future.cancelled():  # by close()
+                raise ParseAbandoned("stopped: the bot is shutting down")
             try:
-                return await future
+                return future.result()
             except BrokenProcessPool:
                 self._restart()
                 raise ParseAbandoned("the process reading it died") from None
 
     def close(self) -> None:
         """Stop the worker, whatever it is doing."""
-        _kill_workers(self._executor)
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._closed = True
+        self._stop_worker()
 
     def _restart(self) -> None:
-        self.close()
-        self._executor = self._new_executor()
+        """A fresh worker for the next parse (unless the pool was closed meanwhile)."""
+        self._stop_worker()
+        if not self._closed:
+            self._executor = self._new_executor()
+
+    def _stop_worker(self) -> None:
+        _kill_workers(self._executor)
+        self._executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _kill_workers(executor: ProcessPoolExecutor) -> None:
