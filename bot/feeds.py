@@ -170,10 +170,10 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
 
 def decode_feed(body: bytes, content_type: str | None = None) -> str:
     """A feed's text. Valid UTF-8 is UTF-8 whatever is declared (a wrong declaration is common, and
-    other text is hardly ever valid UTF-8). Other bytes: the encoding they declare (HTTP charset, XML
-    declaration) if charset-normalizer finds it plausible, else the one it finds likeliest. (expat
-    reads no multi-byte encoding, Big5, GB2312, EUC-KR; feedparser read a wrong declaration as
-    windows-1252: mojibake.)"""
+    other text is hardly ever valid UTF-8). Other bytes: the encoding they declare (HTTP charset, then
+    XML declaration) if charset-normalizer finds the text plausible in it, else the one it finds
+    likeliest. (expat reads no multi-byte encoding, Big5, GB2312, EUC-KR; feedparser read a wrongly
+    declared feed as windows-1252: mojibake.)"""
     start = next((codec for mark, codec in _UNICODE_STARTS if body.startswith(mark)), None)
     if start is not None:
         return body.decode(start, errors="replace")
@@ -182,14 +182,21 @@ def decode_feed(body: bytes, content_type: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     # Judged on the text between the tags: ASCII markup drowns the letters that tell encodings apart.
-    matches = charset_normalizer.from_bytes(_TAG_BYTES.sub(b" ", body))
-    plausible = {_codec(name) for match in matches for name in match.could_be_from_charset}
-    declared = (_http_charset(content_type), _xml_encoding(body))
-    best = matches.best()
-    encoding = next((name for name in declared if name and name in plausible), None) or (best and best.encoding)
-    if not encoding:
+    text = _TAG_BYTES.sub(b" ", body)
+    declared = [name for name in (_http_charset(content_type), _xml_encoding(body)) if name]
+    encoding = next((name for name in declared if _plausible(text, name)), None) or _likeliest(text)
+    if encoding is None:
         raise FeedError("not an RSS or Atom feed (not text in any encoding)")
     return body.decode(encoding, errors="replace")
+
+
+def _plausible(text: bytes, encoding: str) -> bool:
+    return charset_normalizer.from_bytes(text, cp_isolation=[encoding]).best() is not None
+
+
+def _likeliest(text: bytes) -> str | None:
+    best = charset_normalizer.from_bytes(text).best()
+    return best.encoding if best else None
 
 
 def as_utf8(text: str) -> bytes:
@@ -228,9 +235,12 @@ def _feedparser(document: bytes, url: str | None = None) -> Any:
     headers = {"content-type": "application/xml; charset=utf-8"}
     if url:
         headers["content-location"] = url
-    return feedparser.parse(
-        io.BytesIO(document), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        return feedparser.parse(
+            io.BytesIO(document), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except ValueError as error:  # its loose parser calls chr() on any character reference (found by fuzzing)
+        raise FeedError(f"malformed feed: {error}") from None
 
 
 def refuse_entity_declarations(body: bytes) -> None:
