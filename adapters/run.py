@@ -98,7 +98,7 @@ async def run(settings: Settings) -> int:
     parser = ParsePool(settings.parse_timeout, SystemClock())
     try:
         metrics = Metrics()
-        commands = Commands(library, metrics=metrics)
+        commands = Commands(library, metrics=metrics, parser=parser)
         notifiers: dict[str, Notifier] = {}
         services = build_services(settings, commands, library, parser, metrics, notifiers)
         if not services:

@@ -1,8 +1,9 @@
 """Podcast feeds: reading them, and the pure decisions about them (fetching them is bot/fetch.py).
 
-Read: feedparser on the fetched bytes, after refusing entity declarations, plus the Podcasting 2.0
-`<podcast:transcript>` links that feedparser keeps only one of. Decide: which items are new, when
-to poll next.
+Read: the fetched bytes decoded (whatever their encoding), entity declarations refused, then
+feedparser, plus the Podcasting 2.0 `<podcast:transcript>` links that feedparser keeps only one of.
+Work over feed text stays linear and bounded (titles and descriptions capped before they are read).
+Decide: which items are new, when to poll next.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from html import unescape
 from typing import Any
 from urllib.parse import urljoin
 
-import charset_normalizer
 import feedparser
 
 from search.errors import PodquoteError
@@ -35,7 +35,6 @@ DESCRIPTION_CHARS = 300
 _MARKUP_FACTOR = 100
 _ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DECLARATION_CHARS = 1000
-_TAG_BYTES = re.compile(rb"<[^<>]*>")  # linear, as _TAG
 # Bounded: read from the start of a feed only, each part at most so long.
 _XML_ENCODING = re.compile(rb"""\s{0,100}<\?xml[^<>]{0,200}?\sencoding\s{0,10}=\s{0,10}["']([\w.:-]{1,40})["']""")
 # How UTF-16 and UTF-32 documents begin: a byte order mark, or else "<" (XML 1.0, appendix F).
@@ -49,6 +48,7 @@ _UNICODE_STARTS = (
 # `<`, where `<[^>]*>` ran on to the end of the text from every `<` (quadratic: 200,000 `&lt;` in a
 # title took 15 s, holding the interpreter lock).
 _TAG = re.compile(r"<[^<>]*>")
+_TAG_BYTES = re.compile(rb"<[^<>]*>")
 # The Podcasting 2.0 namespace, and the address some early feeds declared it by.
 _PODCAST_NAMESPACES = ("podcastindex.org/namespace/1.0", "Podcastindex-org/podcast-namespace")
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -191,12 +191,19 @@ def decode_feed(body: bytes, content_type: str | None = None) -> str:
 
 
 def _plausible(text: bytes, encoding: str) -> bool:
-    return charset_normalizer.from_bytes(text, cp_isolation=[encoding]).best() is not None
+    return _charset_matches(text, [encoding]).best() is not None
 
 
 def _likeliest(text: bytes) -> str | None:
-    best = charset_normalizer.from_bytes(text).best()
+    best = _charset_matches(text).best()
     return best.encoding if best else None
+
+
+def _charset_matches(text: bytes, only: list[str] | None = None) -> Any:
+    # Imported here: only feeds that aren't UTF-8 need it, and `podquote quote` imports this module.
+    import charset_normalizer
+
+    return charset_normalizer.from_bytes(text, cp_isolation=only)
 
 
 def as_utf8(text: str) -> bytes:

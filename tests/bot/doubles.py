@@ -243,7 +243,9 @@ class WorkerGate:
 
     def __init__(self) -> None:
         self._context = multiprocessing.get_context("spawn")
-        self._held, self._opened = self._context.Event(), self._context.Event()
+        # A turnstile, not an Event: setting an Event waits for every process waiting on it to wake,
+        # and a killed worker never does.
+        self._held, self._opened = self._context.Event(), self._context.Semaphore(0)
 
     def executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(1, mp_context=self._context, initializer=_hold, initargs=(self._held, self._opened))
@@ -252,12 +254,13 @@ class WorkerGate:
         assert await asyncio.to_thread(self._held.wait, 60), "no parse was handed to the pool"
 
     def open(self) -> None:
-        self._opened.set()
+        self._opened.release()
 
 
-def _hold(held: multiprocessing.synchronize.Event, opened: multiprocessing.synchronize.Event) -> None:
+def _hold(held: multiprocessing.synchronize.Event, opened: multiprocessing.synchronize.Semaphore) -> None:
     held.set()
-    opened.wait()
+    opened.acquire()
+    opened.release()  # for the next worker
 
 
 # Feeds in other encodings, declared right or wrong: (feed title, item titles, encoding, declared).
