@@ -7,9 +7,12 @@ import time
 
 import pytest
 
+from bot.commands import Commands
 from bot.feeds import FeedError, parse_feed
+from bot.models import ChatRef
 from bot.pool import ParseAbandoned, ParsePool
-from tests.bot.doubles import LimitClock
+from tests.bot.doubles import LimitClock, WorkerGate
+from tests.bot.test_watcher import VTT
 
 
 @pytest.fixture
@@ -62,3 +65,23 @@ async def test_closing_the_pool_kills_its_worker_even_mid_parse(pool):
     assert not _alive(worker)
     with pytest.raises(ParseAbandoned):
         await stuck
+
+
+async def test_an_upload_is_parsed_in_the_pool_and_one_past_the_limit_is_refused_with_a_reason(
+    bare_library, limit_clock
+):
+    gate = WorkerGate()
+    pool = ParsePool(60.0, limit_clock, gate.executor)
+    commands = Commands(bare_library, parser=pool)
+    operator = ChatRef("telegram", "1001", "1001", is_operator=True)
+    try:
+        upload = asyncio.create_task(commands.ingest_upload("zeppelin.vtt", VTT.encode(), operator))
+        await gate.reached()  # the upload is in the pool's hands
+        limit_clock.expire()
+        assert (await upload).text == "zeppelin.vtt: not added: reading it took longer than 60 s."
+        gate.open()
+        added = await commands.ingest_upload("zeppelin.vtt", VTT.encode(), operator)
+    finally:
+        pool.close()
+    assert added.text.startswith("Added “zeppelin”")
+    assert (await commands.quote("zeppelin harbour")).quotes
