@@ -12,7 +12,6 @@ import codecs
 import io
 import logging
 import re
-import textwrap
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -315,9 +314,15 @@ def plain_text(html: str | None, limit: int) -> str | None:
         return None
     html = html[: limit * _MARKUP_FACTOR]
     text = " ".join(unescape(_TAG.sub(" ", html)).split())
-    if len(text) > limit:
-        text = textwrap.shorten(text, limit, placeholder="…")
-    return text or None
+    return _cut(text, limit) if len(text) > limit else text or None
+
+
+def _cut(text: str, limit: int) -> str:
+    """The text cut to `limit` characters with an ellipsis: at a space in the last half, or else mid-word
+    (Chinese and Japanese put no spaces between words; textwrap.shorten left only the ellipsis)."""
+    kept = text[: limit - 1]
+    space = kept.rfind(" ")
+    return (kept[:space] if space > limit // 2 else kept).rstrip() + "…"
 
 
 def _description(entry: Mapping[str, Any]) -> str | None:

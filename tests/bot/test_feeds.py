@@ -180,6 +180,11 @@ def test_tag_stripping_is_linear_on_a_megabyte_of_unclosed_tags(piece):
     assert text is not None and len(text) <= 10_000 and ">" not in text
 
 
+def test_long_text_is_cut_at_a_space_or_mid_word_when_it_has_none():
+    assert plain_text("word " * 100, 22) == "word word word word…"
+    assert plain_text("第一集：人工智能的未来" * 50, 10) == "第一集：人工智能的…"
+
+
 def test_markup_is_dropped_and_a_stray_angle_bracket_kept():
     assert plain_text('<b>Bold</b> &lt;i&gt; and <a href="x">a link</a> 5 < 6', 300) == "Bold <i> and a link 5 < 6"
 
