@@ -291,13 +291,18 @@ async def _first_poll(settings: Settings, library: Library, feeds: FeedStore, fe
     """Read a new feed once, so the operator sees at once whether it works; its backlog is only recorded."""
     # Imported here, as `run` is: HTTP clients cost every `podquote quote` a tenth of a second to import.
     from bot.fetch import open_fetcher
+    from bot.pool import ParsePool
     from bot.watcher import Watcher, WatchPolicy
 
     sessions, fetcher = open_fetcher(settings)
-    async with sessions:
-        watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, SystemClock(),
-                          WatchPolicy.from_settings(settings))
-        return await watcher.poll(feed)
+    parser = ParsePool(settings.parse_timeout, SystemClock())
+    try:
+        async with sessions:
+            watcher = Watcher(library, feeds, Outbox(library.storage), fetcher, parser, SystemClock(),
+                              WatchPolicy.from_settings(settings))
+            return await watcher.poll(feed)
+    finally:
+        parser.close()
 
 
 def _first_poll_line(report: PollReport) -> str:

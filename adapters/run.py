@@ -14,11 +14,13 @@ from adapters.discord_bot.service import DiscordService
 from adapters.http_endpoint import HttpEndpoint
 from adapters.telegram_bot.service import TelegramService
 from bot.commands import Commands
+from bot.clock import SystemClock
 from bot.config import Settings, check_data_dir
 from bot.library import Library
 from bot.metrics import Metrics
 from bot.notify import Notifier
 from bot.outbox import DispatcherService
+from bot.pool import ParsePool
 from bot.watcher import WatcherService
 from search.errors import PodquoteError
 
@@ -48,7 +50,7 @@ class Service(Protocol):
 
 
 def build_services(
-    settings: Settings, commands: Commands, library: Library, metrics: Metrics | None = None,
+    settings: Settings, commands: Commands, library: Library, parser: ParsePool, metrics: Metrics | None = None,
     notifiers: dict[str, Notifier] | None = None,
 ) -> list[Service]:
     """The services the settings ask for (empty: console mode), chat adapters first.
@@ -58,7 +60,7 @@ def build_services(
     chats = chat_services(settings, commands, library)
     notifiers = {} if notifiers is None else notifiers
     notifiers.update((chat.notifier.platform, chat.notifier) for chat in chats)
-    return [*chats, *notice_services(settings, library, notifiers, metrics)]
+    return [*chats, *notice_services(settings, library, parser, notifiers, metrics)]
 
 
 def chat_services(settings: Settings, commands: Commands, library: Library) -> list:
@@ -72,7 +74,8 @@ def chat_services(settings: Settings, commands: Commands, library: Library) -> l
 
 
 def notice_services(
-    settings: Settings, library: Library, notifiers: Mapping[str, Notifier], metrics: Metrics | None = None
+    settings: Settings, library: Library, parser: ParsePool, notifiers: Mapping[str, Notifier],
+    metrics: Metrics | None = None,
 ) -> list[Service]:
     """The feed watcher, when there are feeds configured or chats to tell, and the notice dispatcher,
     when there are chats to tell (the watcher enqueues notices only for the platforms it has)."""
@@ -80,7 +83,7 @@ def notice_services(
     dispatcher = DispatcherService(settings, notifiers, metrics=metrics) if notifiers else None
     if settings.feeds or notifiers:
         wake = dispatcher.wake if dispatcher else None
-        services.append(WatcherService(settings, library, notifiers.keys(), wake, metrics=metrics))
+        services.append(WatcherService(settings, library, parser, notifiers.keys(), wake, metrics=metrics))
     if dispatcher:
         services.append(dispatcher)
     return services
@@ -90,11 +93,14 @@ async def run(settings: Settings) -> int:
     """Run the bot until SIGTERM or SIGINT; with no chat token, console mode over the library."""
     check_data_dir(settings.data_dir)
     library = await Library.open(settings)
+    # Feeds and transcripts are read in its worker process (started at the first parse), where a slow
+    # one can't stall the chats; closed last, so that a parse in progress at a stop is killed.
+    parser = ParsePool(settings.parse_timeout, SystemClock())
     try:
         metrics = Metrics()
-        commands = Commands(library, metrics=metrics)
+        commands = Commands(library, metrics=metrics, parser=parser)
         notifiers: dict[str, Notifier] = {}
-        services = build_services(settings, commands, library, metrics, notifiers)
+        services = build_services(settings, commands, library, parser, metrics, notifiers)
         if not services:
             return await _console(commands)
         supervisor = Supervisor(services, strict=settings.strict_startup, notifiers=notifiers)
@@ -104,6 +110,7 @@ async def run(settings: Settings) -> int:
             supervisor.states[endpoint.name] = (False, "not started")
         return await supervisor.run_until_stopped()
     finally:
+        parser.close()
         await library.close()
 
 

@@ -32,6 +32,7 @@ from bot.fetch import open_fetcher
 from bot.library import DATABASE_NAME, Library
 from bot.notify import EpisodeNotice, RetryLater
 from bot.outbox import Dispatcher, Outbox
+from bot.pool import ParsePool
 from bot.ratelimit import PlatformLimits, Rate
 from bot.storage import Storage
 from bot.watcher import Watcher, WatchPolicy
@@ -151,9 +152,12 @@ async def run_once(subscribers: int, limit: int, latency: float, concurrency: in
         storages = [await Storage.open(settings.data_dir / DATABASE_NAME) for _ in range(2)]
         feed = Feed()
         sessions, fetcher = open_fetcher(settings)
+        parser = ParsePool(settings.parse_timeout, SystemClock())
         try:
-            return await _measure(library, storages, feed, fetcher, subscribers, limit, latency, concurrency, poll_seconds)
+            return await _measure(library, storages, feed, (fetcher, parser), subscribers, limit, latency, concurrency,
+                                  poll_seconds)
         finally:
+            parser.close()
             await sessions.aclose()
             await feed.stop()
             for storage in storages:
@@ -161,7 +165,7 @@ async def run_once(subscribers: int, limit: int, latency: float, concurrency: in
             await library.close()
 
 
-async def _measure(library, storages, feed, fetcher, subscribers, limit, latency, concurrency, poll_seconds) -> Result:
+async def _measure(library, storages, feed, readers, subscribers, limit, latency, concurrency, poll_seconds) -> Result:
     watching, dispatching = storages
     await _subscribe(watching, subscribers)
     clock, stand_in, detected = SystemClock(), StandInPlatform(limit, latency), []
@@ -170,7 +174,7 @@ async def _measure(library, storages, feed, fetcher, subscribers, limit, latency
     feeds = FeedStore(watching)
     await feeds.add(await feed.start(), clock.now())
     policy = WatchPolicy(PollPolicy(interval=poll_seconds))
-    watcher = Watcher(library, feeds, Outbox(watching), fetcher, clock, policy, ["telegram"],
+    watcher = Watcher(library, feeds, Outbox(watching), *readers, clock, policy, ["telegram"],
                       lambda: (detected.append(time.monotonic()), dispatcher.wake()))
     await watcher.poll_due()  # the first poll: the backlog, recorded and not announced
     tasks = [asyncio.create_task(watcher.run()), asyncio.create_task(dispatcher.run())]

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
+from typing import Any
 
 from bot.feedstore import Feed, FeedHealth, FeedStore
 from bot.ingest import Metadata, record_from_bytes
@@ -17,6 +18,7 @@ from bot.library import Library
 from bot.metrics import Metrics
 from bot.models import ChatRef, EpisodeInfo, EpisodesReply, QuoteReply, Reply, TextReply
 from bot.outbox import Outbox
+from bot.pool import ParseAbandoned, ParsePool
 from bot.storage import ALL_FEEDS
 from search.analyzer import term_of
 from search.errors import SearchIndexError, TranscriptError
@@ -76,10 +78,16 @@ def parse_command(text: str) -> Command | None:
 class Commands:
     """Answers the bot's commands with platform-neutral replies."""
 
-    def __init__(self, library: Library, rng: random.Random | None = None, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self, library: Library, rng: random.Random | None = None, metrics: Metrics | None = None,
+        parser: ParsePool | None = None,
+    ) -> None:
         self.library = library
         self.rng = rng or random.Random()
         self.metrics = metrics or Metrics()
+        # Uploads are parsed in the parse pool's worker (`podquote run`), where a slow one can't stall the
+        # chats; without a pool (the console, which has no chats to stall), in a thread.
+        self._parse: Callable[..., Awaitable[Any]] = parser.run if parser else asyncio.to_thread
         self._handlers: dict[str, Callable[[str], Awaitable[Reply]]] = {
             "quote": self.quote,
             "random": self.random,
@@ -295,8 +303,8 @@ class Commands:
         # A file of a name seen before replaces that episode, keeping its title, date and links.
         metadata = _metadata_of(earlier[0]) if earlier else Metadata()
         try:
-            record = await asyncio.to_thread(record_from_bytes, data, name, upload_source(name), metadata)
-        except TranscriptError as error:
+            record = await self._parse(record_from_bytes, data, name, upload_source(name), metadata)
+        except (TranscriptError, ParseAbandoned) as error:
             return TextReply(f"{name}: not added: {error}.")
         try:
             outcome, episode_id = await self.library.ingest_record(record)

@@ -87,6 +87,7 @@ class Settings:
     # Private hosts (names, addresses, networks) that links found in feeds may lead to (bot/fetch.py).
     fetch_allow_hosts: tuple[str, ...] = ()
     feed_pause_after: int = 10
+    parse_timeout: float = 60.0
     # New-episode notices: each platform's limits (overall, per chat, per group chat), how many tries
     # a notice gets, and how many are in flight at once (each may be sent twice after a kill -9).
     telegram_limits: PlatformLimits = PlatformLimits(Rate(30, 1), Rate(1, 1), Rate(20, 60))
@@ -286,6 +287,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("PODQUOTE_FETCH_ALLOW_HOSTS", "fetch_allow_hosts", _hosts,
            "private hosts links in feeds may lead to: names, addresses or networks (space-separated)"),
     Option("PODQUOTE_FEED_PAUSE_AFTER", "feed_pause_after", _count, "failed polls in a row before a feed is paused"),
+    Option("PODQUOTE_PARSE_TIMEOUT", "parse_timeout", _at_most(3600),
+           "seconds a feed or transcript may take to read before it is given up as broken"),
     Option("PODQUOTE_TELEGRAM_LIMITS", "telegram_limits", _limits,
            "Telegram notice rates: overall, per chat, per group ('-' for none)"),
     Option("PODQUOTE_DISCORD_LIMITS", "discord_limits", _limits, "Discord notice rates: overall, per channel"),

@@ -1,20 +1,22 @@
 """Podcast feeds: reading them, and the pure decisions about them (fetching them is bot/fetch.py).
 
-Read: feedparser on the fetched bytes, after refusing entity declarations, plus the Podcasting 2.0
-`<podcast:transcript>` links that feedparser keeps only one of. Decide: which items are new, when
-to poll next.
+Read: the fetched bytes decoded (whatever their encoding), entity declarations refused, then
+feedparser, plus the Podcasting 2.0 `<podcast:transcript>` links that feedparser keeps only one of.
+Work over feed text stays linear and bounded (titles and descriptions capped before they are read).
+Decide: which items are new, when to poll next.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
 import re
-import textwrap
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from email.message import Message
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin
@@ -26,9 +28,26 @@ from search.errors import PodquoteError
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 10_000
+TITLE_CHARS = 300
 DESCRIPTION_CHARS = 300
+# Markup allowed around a title's or a description's text: what is past it is never read.
+_MARKUP_FACTOR = 100
 _ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
-_TAG = re.compile(r"<[^>]*>")
+_DECLARATION_CHARS = 1000
+# Bounded: read from the start of a feed only, each part at most so long.
+_XML_ENCODING = re.compile(rb"""\s{0,100}<\?xml[^<>]{0,200}?\sencoding\s{0,10}=\s{0,10}["']([\w.:-]{1,40})["']""")
+# How UTF-16 and UTF-32 documents begin: a byte order mark, or else "<" (XML 1.0, appendix F).
+_UNICODE_STARTS = (
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be"),
+)
+# A tag: `<` up to the next `>` that comes before any other `<`. Linear: each scan stops at the next
+# `<`, where `<[^>]*>` ran on to the end of the text from every `<` (quadratic: 200,000 `&lt;` in a
+# title took 15 s, holding the interpreter lock).
+_TAG = re.compile(r"<[^<>]*>")
+_TAG_BYTES = re.compile(rb"<[^<>]*>")
 # The Podcasting 2.0 namespace, and the address some early feeds declared it by.
 _PODCAST_NAMESPACES = ("podcastindex.org/namespace/1.0", "Podcastindex-org/podcast-namespace")
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -46,10 +65,6 @@ _TRANSCRIPT_TYPES = (
 # page), and never a picture, a sound or a film.
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _NEVER_TRANSCRIPTS = ("image/", "audio/", "video/", "font/", "model/")
-
-
-# What feedparser flags in perfectly usable feeds (a charset declared wrong, a text/html content type).
-_BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 class FeedError(PodquoteError, ValueError):
@@ -139,21 +154,103 @@ class FetchResult:
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Read a feed's bytes (RSS 2.0, Atom, iTunes, Podcasting 2.0); FeedError when it isn't usable."""
-    refuse_entity_declarations(body)
-    # Bytes go in as a stream: feedparser would take a str or bytes for a URL or a file name to open.
-    headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    """Read a feed's bytes (RSS 2.0, Atom, iTunes, Podcasting 2.0; any encoding); FeedError when it
+    isn't usable. Seconds of work on a big feed: the watcher runs it in a worker process (bot/pool.py)."""
+    document = as_utf8(decode_feed(body, content_type))
+    refuse_entity_declarations(document)
+    parsed = _feedparser(document, url)
     warning = str(parsed.get("bozo_exception", "")) or None if parsed.get("bozo") else None
     if not parsed.get("version") and not parsed.entries:
         raise FeedError(f"not an RSS or Atom feed ({warning or 'no feed elements found'})")
-    if not parsed.entries and warning and not isinstance(parsed.get("bozo_exception"), _BENIGN):
+    if not parsed.entries and warning:
         raise FeedError(f"malformed feed: {warning}")
     entries = parsed.entries[:MAX_ITEMS]
-    items, skipped = read_items(entries, raw_items(body, entries, url))
+    items, skipped = read_items(entries, raw_items(document, entries, url))
     if len(parsed.entries) > MAX_ITEMS:
         skipped.append(f"{len(parsed.entries) - MAX_ITEMS} items past the first {MAX_ITEMS} not read")
-    return ParsedFeed(plain_text(parsed.feed.get("title")), tuple(items), tuple(skipped), warning)
+    return ParsedFeed(plain_text(parsed.feed.get("title"), TITLE_CHARS), tuple(items), tuple(skipped), warning)
+
+
+def decode_feed(body: bytes, content_type: str | None = None) -> str:
+    """A feed's text. Valid UTF-8 is UTF-8 whatever is declared (a wrong declaration is common, and
+    other text is hardly ever valid UTF-8). Other bytes: the encoding they declare (HTTP charset, then
+    XML declaration) if charset-normalizer finds the text plausible in it, else the one it finds
+    likeliest. (expat reads no multi-byte encoding, Big5, GB2312, EUC-KR; feedparser read a wrongly
+    declared feed as windows-1252: mojibake.)"""
+    start = next((codec for mark, codec in _UNICODE_STARTS if body.startswith(mark)), None)
+    if start is not None:
+        return body.decode(start, errors="replace")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # Judged on the text between the tags: ASCII markup drowns the letters that tell encodings apart.
+    text = _TAG_BYTES.sub(b" ", body)
+    declared = [name for name in (_http_charset(content_type), _xml_encoding(body)) if name]
+    encoding = next((name for name in declared if _plausible(text, name)), None) or _likeliest(text)
+    if encoding is None:
+        raise FeedError("not an RSS or Atom feed (not text in any encoding)")
+    return body.decode(encoding, errors="replace")
+
+
+def _plausible(text: bytes, encoding: str) -> bool:
+    return _charset_matches(text, [encoding]).best() is not None
+
+
+def _likeliest(text: bytes) -> str | None:
+    best = _charset_matches(text).best()
+    return best.encoding if best else None
+
+
+def _charset_matches(text: bytes, only: list[str] | None = None) -> Any:
+    # Imported here: only feeds that aren't UTF-8 need it, and `podquote quote` imports this module.
+    import charset_normalizer
+
+    return charset_normalizer.from_bytes(text, cp_isolation=only)
+
+
+def as_utf8(text: str) -> bytes:
+    """A feed's text as UTF-8 bytes that say nothing else: without the XML declaration, which named
+    the encoding the bytes came in (XML without one is UTF-8)."""
+    text = text.lstrip("\ufeff \t\r\n")
+    if text.startswith("<?xml"):
+        end = text.find("?>", 0, _DECLARATION_CHARS)
+        text = text[end + 2 :] if end != -1 else text
+    return text.encode("utf-8")
+
+
+def _xml_encoding(body: bytes) -> str | None:
+    declaration = _XML_ENCODING.match(body, 0, _DECLARATION_CHARS)
+    return _codec(declaration[1].decode("ascii")) if declaration else None
+
+
+def _http_charset(content_type: str | None) -> str | None:
+    header = Message()
+    header["content-type"] = content_type or ""
+    charset = header.get_content_charset()
+    return _codec(charset) if charset else None
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _feedparser(document: bytes, url: str | None = None) -> Any:
+    """feedparser over UTF-8 bytes, as a stream (it would take a str or bytes for a URL or a file name
+    to open). Without its HTML sanitizer: only plain text is kept (and each adapter escapes it), and the
+    sanitizer is quadratic on tag soup (200,000 `<!--` in a description took 8 s)."""
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    if url:
+        headers["content-location"] = url
+    try:
+        return feedparser.parse(
+            io.BytesIO(document), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except ValueError as error:  # its loose parser calls chr() on any character reference (found by fuzzing)
+        raise FeedError(f"malformed feed: {error}") from None
 
 
 def refuse_entity_declarations(body: bytes) -> None:
@@ -186,7 +283,7 @@ def read_item(entry: Mapping[str, Any], raw: RawItem = RawItem()) -> FeedItem | 
     guid = raw.guid or _clean(entry.get("id"))
     link = _clean(entry.get("link"))
     enclosure = next((_clean(l.get("href")) for l in entry.get("links", ()) if l.get("rel") == "enclosure"), None)
-    title = plain_text(entry.get("title") or entry.get("itunes_title"))
+    title = plain_text(entry.get("title") or entry.get("itunes_title"), TITLE_CHARS)
     published = _published(entry)
     key = item_key(guid, enclosure, link, title, published)
     if key is None:
@@ -214,14 +311,22 @@ def item_key(
     return None
 
 
-def plain_text(html: str | None, limit: int | None = None) -> str | None:
-    """Markup dropped, entities decoded, whitespace squeezed; cut at a word under `limit` characters."""
+def plain_text(html: str | None, limit: int) -> str | None:
+    """Markup dropped, entities decoded, whitespace squeezed; cut at a word under `limit` characters.
+    Only the first `limit` x 100 characters are read: outside text gets bounded work."""
     if not html:
         return None
+    html = html[: limit * _MARKUP_FACTOR]
     text = " ".join(unescape(_TAG.sub(" ", html)).split())
-    if limit is not None and len(text) > limit:
-        text = textwrap.shorten(text, limit, placeholder="…")
-    return text or None
+    return _cut(text, limit) if len(text) > limit else text or None
+
+
+def _cut(text: str, limit: int) -> str:
+    """The text cut to `limit` characters with an ellipsis: at a space in the last half, or else mid-word
+    (Chinese and Japanese put no spaces between words; textwrap.shorten left only the ellipsis)."""
+    kept = text[: limit - 1]
+    space = kept.rfind(" ")
+    return (kept[:space] if space > limit // 2 else kept).rstrip() + "…"
 
 
 def _description(entry: Mapping[str, Any]) -> str | None:
@@ -289,7 +394,7 @@ def _scan_items(body: bytes, base: str) -> list[RawItem]:
 def _tolerant_raw_items(body: bytes, entries: Sequence[Mapping[str, Any]], base: str) -> list[RawItem]:
     """For XML too broken for our own pass: the guids from feedparser's lenient parser, read again
     without the feed's address so that nothing is resolved against it, and one transcript link each."""
-    unresolved = feedparser.parse(io.BytesIO(body)).entries[: len(entries)]
+    unresolved = _feedparser(body).entries[: len(entries)]
     if len(unresolved) != len(entries):
         unresolved = [{} for _ in entries]
     return [RawItem(_clean(raw.get("id")), _feedparser_transcript(entry, base))

@@ -54,7 +54,7 @@ class Feed:
 
 @dataclass(frozen=True, slots=True)
 class FeedHealth:
-    """A feed with how many items it has and how many still wait for a transcript."""
+    """A feed with how many items it has and how many still wait for the transcript they link."""
 
     feed: Feed
     items: int
@@ -123,11 +123,13 @@ class FeedStore:
         return _feed(rows[0]) if rows else None
 
     async def health(self) -> list[FeedHealth]:
-        """Every feed, with its item count and how many items wait for a transcript."""
+        """Every feed, with its item count and how many items wait for the transcript they link (one
+        that links none waits for nothing: its transcript can only be ingested by hand)."""
         rows = await self._db.execute_fetchall(
             f"SELECT {_FEED_COLUMNS},"
             " (SELECT count(*) FROM feed_items i WHERE i.feed_id = feeds.id),"
-            " (SELECT count(*) FROM feed_items i WHERE i.feed_id = feeds.id AND transcript_state = 'waiting')"
+            " (SELECT count(*) FROM feed_items i WHERE i.feed_id = feeds.id AND transcript_state = 'waiting'"
+            "  AND transcripts != '[]')"
             " FROM feeds ORDER BY id"
         )
         return [FeedHealth(_feed(row), row[-2], row[-1]) for row in rows]
@@ -208,7 +210,7 @@ class FeedStore:
             )
             rows = await db.execute_fetchall(
                 "UPDATE feed_items SET transcript_state = 'gave_up' WHERE transcript_state = 'waiting'"
-                " AND first_seen < ? RETURNING title",
+                " AND transcripts != '[]' AND first_seen < ? RETURNING title",
                 (oldest_first_seen,),
             )
         return [row[0] for row in rows]

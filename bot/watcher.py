@@ -3,7 +3,6 @@ and fetches the transcripts feeds link to. It only sequences I/O; bot/feeds.py d
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -32,13 +31,14 @@ from bot.feeds import (
 )
 from bot.fetch import Fetcher, FetchRefused, open_fetcher
 from bot.feedstore import Feed, FeedHealth, FeedStore, WaitingTranscript
-from bot.ingest import Metadata, episode_id_for
+from bot.ingest import Metadata, episode_id_for, record_from_bytes
 from bot.library import DATABASE_NAME, Library
 from bot.metrics import Metrics
 from bot.notify import EpisodeNotice
 from bot.outbox import Outbox
+from bot.pool import ParseAbandoned, ParsePool
 from bot.storage import Storage
-from search.errors import TranscriptError
+from search.errors import SearchIndexError, TranscriptError
 from search.models import Episode
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,8 @@ class PollReport:
 
 
 class Watcher:
-    """Polls feeds on time and turns their new items into episodes, notices and transcripts."""
+    """Polls feeds on time and turns their new items into episodes, notices and transcripts; feeds and
+    transcripts are read in the parse pool's worker process, never on the event loop."""
 
     def __init__(
         self,
@@ -91,6 +92,7 @@ class Watcher:
         feeds: FeedStore,
         outbox: Outbox,
         fetcher: Fetcher,
+        parser: ParsePool,
         clock: Clock,
         policy: WatchPolicy = WatchPolicy(),
         platforms: Collection[str] = (),
@@ -102,6 +104,7 @@ class Watcher:
         self.policy = policy
         self.platforms = tuple(platforms)
         self._fetcher = fetcher
+        self._parser = parser
         self._clock = clock
         self._on_enqueued = on_enqueued
         self.metrics = Metrics()
@@ -148,10 +151,10 @@ class Watcher:
         """Fetch, read and record one feed; a failure is recorded and reported, never raised."""
         try:
             fetched = await self._fetcher.fetch(feed.fetch_url, feed.etag, feed.last_modified, trusted=feed.url)
-            parsed = None if fetched.not_modified else await asyncio.to_thread(
+            parsed = None if fetched.not_modified else await self._parser.run(
                 parse_feed, fetched.body, fetched.url, fetched.content_type
             )
-        except (FetchError, FeedError) as error:
+        except (FetchError, FeedError, ParseAbandoned) as error:
             return await self._failed(feed, str(error), getattr(error, "retry_after", None))
         if fetched.moved_to:
             log.info("feed moved permanently feed=%s to=%s", feed.url, fetched.moved_to)
@@ -256,7 +259,8 @@ class Watcher:
             try:
                 fetched = await self._fetcher.fetch(link.url, trusted=item.feed_url)
                 await self._ingest(item, link, fetched)
-            except (FetchError, TranscriptError) as error:
+            # An index busy or failing: the episode is stored and marked unindexed, the next writer indexes it.
+            except (FetchError, TranscriptError, ParseAbandoned, SearchIndexError) as error:
                 errors.append(f"{link.url}: {error}")
                 refused = errors[-1] if isinstance(error, FetchRefused) else refused
                 continue
@@ -275,7 +279,8 @@ class Watcher:
         if problem:
             raise TranscriptError(problem)
         metadata = Metadata(item.episode_id, item.podcast, item.title, item.published, item.urls)
-        await self.library.ingest_bytes(fetched.body, transcript_file_name(link), link.url, metadata)
+        record = await self._parser.run(record_from_bytes, fetched.body, transcript_file_name(link), link.url, metadata)
+        await self.library.ingest_record(record)
 
 
 def _episode(item: FeedItem, episode_id: str, podcast: str) -> Episode:
@@ -296,18 +301,20 @@ def _log_reasons(feed: Feed, reasons: list[str], what: str) -> None:
 
 
 class WatcherService:
-    """The feed watcher as a `podquote run` service, with its own database connection and HTTP session."""
+    """The feed watcher as a `podquote run` service, with its own database connection and HTTP session
+    (the parse pool is the composition root's: it outlives the service)."""
 
     name = "feed watcher"
 
     def __init__(
-        self, settings: Settings, library: Library, platforms: Collection[str] = (),
+        self, settings: Settings, library: Library, parser: ParsePool, platforms: Collection[str] = (),
         on_enqueued: Callable[[], None] | None = None, clock: Clock | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
         self._metrics = metrics
         self._library = library
+        self._parser = parser
         self._platforms = tuple(platforms)
         self._on_enqueued = on_enqueued
         self._clock = clock or SystemClock()
@@ -321,7 +328,7 @@ class WatcherService:
         feeds = FeedStore(self._storage)
         await feeds.ensure(self._settings.feeds, self._clock.now())
         self.watcher = Watcher(
-            self._library, feeds, Outbox(self._storage), fetcher, self._clock,
+            self._library, feeds, Outbox(self._storage), fetcher, self._parser, self._clock,
             WatchPolicy.from_settings(self._settings), self._platforms, self._on_enqueued,
         )
         if self._metrics is not None:

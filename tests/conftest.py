@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.clock import SystemClock
 from bot.config import DEFAULT_SEEDS, Settings
 from bot.library import Library
+from bot.pool import ParsePool
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -28,3 +30,11 @@ async def library(settings: Settings):
     lib = await Library.open(settings)
     yield lib
     await lib.close()
+
+
+@pytest.fixture
+def parse_pool():
+    """A parse pool on the real clock, as `podquote run` builds it (its worker starts at the first parse)."""
+    pool = ParsePool(60.0, SystemClock())
+    yield pool
+    pool.close()

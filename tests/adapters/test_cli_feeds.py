@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from adapters.cli import main
-from tests.bot.doubles import Item, ThreadedFeedServer, rss
+from tests.bot.doubles import ENCODED_FEEDS, Item, ThreadedFeedServer, encoded, rss
 
 VTT = """WEBVTT
 
@@ -59,11 +59,25 @@ def test_feed_list_shows_each_feeds_health(env, server, capsys, monkeypatch):
     assert main(["feed", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"1. Airship Hour · {url}"
-    assert lines[1].startswith("   ok · last poll ") and lines[1].endswith("2 episodes, 2 waiting for a transcript")
+    assert lines[1].startswith("   ok · last poll ") and lines[1].endswith("2 episodes, 0 waiting for a transcript")  # they link none
     assert lines[2] == f"2. {server.url('/broken.xml')}"
     assert lines[3].startswith("   failing (1 in a row; last: HTTP 500) · last poll ")
     assert lines[4] == "3. https://configured.example/feed.xml [PODQUOTE_FEEDS]"
     assert "not polled yet" in lines[5]
+
+
+@pytest.mark.parametrize(("title", "titles", "encoding", "declared"), ENCODED_FEEDS)
+def test_feed_add_reads_a_feed_in_another_encoding_as_written(env, server, capsys, title, titles, encoding, declared):
+    items = [Item(title=name, guid=f"g{n}", published=AIRED) for n, name in enumerate(titles)]
+    server.serve("/feed.xml", encoded(rss(items, title=title), encoding, declared))
+    url = server.url("/feed.xml")
+    assert main(["feed", "add", url]) == 0
+    assert capsys.readouterr().out.strip() == f"added {url}: 2 episodes recorded (not announced); new ones will be"
+    assert main(["episodes"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"{name} · {title} · 20 Nov 2026" in listed for name in titles)
+    assert main(["feed", "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"1. {title} · {url}"
 
 
 def test_adding_a_feed_again_resumes_it_and_remove_stops_watching_it(env, server, capsys):

@@ -14,14 +14,14 @@ from tests.bot.conftest import bare_library, feed_server  # noqa: F401 (fixtures
 from tests.bot.doubles import FakeClock, Item, RecordingNotifier, rss
 
 
-def test_console_mode_stays_console_mode_without_feeds_or_chat_platforms(library, settings):
-    assert build_services(settings, Commands(library), library) == []
+def test_console_mode_stays_console_mode_without_feeds_or_chat_platforms(library, settings, parse_pool):
+    assert build_services(settings, Commands(library), library, parse_pool) == []
 
 
-def test_feeds_start_the_watcher_and_notifiers_the_dispatcher_too(library, settings):
+def test_feeds_start_the_watcher_and_notifiers_the_dispatcher_too(library, settings, parse_pool):
     with_feeds = Settings(data_dir=settings.data_dir, feeds=("https://airships.example/feed.xml",))
-    assert [type(s) for s in notice_services(with_feeds, library, {})] == [WatcherService]
-    services = notice_services(settings, library, {"telegram": RecordingNotifier()})
+    assert [type(s) for s in notice_services(with_feeds, library, parse_pool, {})] == [WatcherService]
+    services = notice_services(settings, library, parse_pool, {"telegram": RecordingNotifier()})
     assert [type(s) for s in services] == [WatcherService, DispatcherService]
 
 
@@ -32,7 +32,7 @@ async def _eventually(condition, seconds: float = 20.0) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_a_new_episode_in_a_configured_feed_reaches_every_subscribed_chat(bare_library, feed_server, tmp_path):
+async def test_a_new_episode_in_a_configured_feed_reaches_every_subscribed_chat(bare_library, feed_server, tmp_path, parse_pool):
     clock = FakeClock()
     now = datetime.fromtimestamp(clock.now(), timezone.utc)
     feed_server.serve("/feed.xml", rss([Item(title="Old one", guid="old", published=now)]))
@@ -41,7 +41,7 @@ async def test_a_new_episode_in_a_configured_feed_reaches_every_subscribed_chat(
         await bare_library.storage.subscribe("telegram", chat)
     notifier = RecordingNotifier("telegram", clock)
     dispatcher = DispatcherService(settings, {"telegram": notifier}, clock)
-    services = [WatcherService(settings, bare_library, ["telegram"], dispatcher.wake, clock), dispatcher]
+    services = [WatcherService(settings, bare_library, parse_pool, ["telegram"], dispatcher.wake, clock), dispatcher]
     for service in services:
         await service.start()
     try:

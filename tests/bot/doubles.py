@@ -4,9 +4,11 @@ moves only when told, RSS written to order, and a notifier that records and fail
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timezone
@@ -133,6 +135,11 @@ def rss(items: list[Item], title: str = "Airship Hour", extra: str = "") -> str:
     )
 
 
+def encoded(feed: str, actual: str, declared: str | None = None) -> bytes:
+    """A feed written in another encoding (`actual`), declaring `declared` (default: the actual one)."""
+    return feed.replace('encoding="UTF-8"', f'encoding="{declared or actual}"', 1).encode(actual)
+
+
 def _item(item: Item) -> str:
     parts = []
     if item.title is not None:
@@ -204,3 +211,64 @@ class ThreadedFeedServer:
         server = FeedServer()
         await server.start()
         return server
+
+
+class LimitClock:
+    """A parse pool's clock on which time runs out only on cue: a wait ends when its event is set, or
+    at the next expire()."""
+
+    def __init__(self) -> None:
+        self._expired = asyncio.Event()
+
+    def now(self) -> float:
+        return START
+
+    async def sleep(self, seconds: float) -> None:
+        await self.wait(asyncio.Event(), seconds)
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> None:
+        waits = {asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._expired.wait())}
+        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in pending:
+            wait.cancel()
+        self._expired.clear()
+
+    def expire(self) -> None:
+        self._expired.set()
+
+
+class WorkerGate:
+    """Holds a parse pool's worker before it takes any work, until opened; and tells when a worker is
+    held at it (which means a parse was handed to the pool)."""
+
+    def __init__(self) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        # A turnstile, not an Event: setting an Event waits for every process waiting on it to wake,
+        # and a killed worker never does.
+        self._held, self._opened = self._context.Event(), self._context.Semaphore(0)
+
+    def executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(1, mp_context=self._context, initializer=_hold, initargs=(self._held, self._opened))
+
+    async def reached(self) -> None:
+        assert await asyncio.to_thread(self._held.wait, 60), "no parse was handed to the pool"
+
+    def open(self) -> None:
+        self._opened.release()
+
+
+def _hold(held: multiprocessing.synchronize.Event, opened: multiprocessing.synchronize.Semaphore) -> None:
+    held.set()
+    opened.acquire()
+    opened.release()  # for the next worker
+
+
+# Feeds in other encodings, declared right or wrong: (feed title, item titles, encoding, declared).
+ENCODED_FEEDS = [
+    ("臺灣播客", ["第一集：颱風來了", "第二集：科技新聞"], "big5", None),
+    ("中文播客节目", ["第一集：人工智能的未来", "第二集：经济新闻"], "gb2312", None),
+    ("한국어 팟캐스트", ["첫 번째 에피소드: 서울의 아침", "두 번째 에피소드: 부산"], "euc-kr", None),
+    ("Le café du matin", ["Épisode 1 : la crème brûlée", "Épisode 2 : où est passé l’été ?"], "utf-8", "x-klingon"),
+    ("Русский подкаст", ["Первый выпуск: утро в Москве", "Второй выпуск: вечер"], "windows-1251", "iso-8859-1"),
+    ("中文播客节目", ["第一集：人工智能的未来", "第二集：经济新闻"], "gb2312", "utf-8"),
+]

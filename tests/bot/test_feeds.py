@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.feeds import (
+    DESCRIPTION_CHARS,
+    TITLE_CHARS,
     FeedError,
     FeedItem,
     KnownItem,
@@ -13,11 +15,12 @@ from bot.feeds import (
     TranscriptLink,
     next_poll,
     parse_feed,
+    plain_text,
     plan_items,
     preferred_transcripts,
     transcript_file_name,
 )
-from tests.bot.doubles import Item, rss
+from tests.bot.doubles import ENCODED_FEEDS, Item, encoded, rss
 
 SEPT = datetime(2024, 9, 3, 10, 0, tzinfo=timezone.utc)
 FEED_URL = "https://airships.example/feed.xml"
@@ -113,6 +116,13 @@ def test_something_that_is_not_a_feed_is_refused_with_a_reason(body):
         parse_feed(body, FEED_URL)
 
 
+def test_a_broken_feed_with_a_reference_to_no_character_is_refused_with_a_reason():
+    # Found by bench/fuzz/fuzz_feeds.py: feedparser's loose parser raised chr()'s ValueError.
+    broken = rss([Item(title="Past U+10FFFF: &#x110000;", guid="g")]).replace("&amp;#x110000;", "&#x110000;")
+    with pytest.raises(FeedError, match="malformed feed"):
+        parse_feed(broken.replace("</channel>", "<item>cut").encode(), FEED_URL)
+
+
 BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY l0 "lol">\n'
     + "".join(f'<!ENTITY l{i} "' + f"&l{i - 1};" * 10 + '">\n' for i in range(1, 10))
@@ -161,6 +171,53 @@ def test_a_transcript_file_name_carries_the_declared_type():
     assert transcript_file_name(TranscriptLink("https://t.example/ep/1/transcript?x=1", "text/vtt")) == "transcript.vtt"
     assert transcript_file_name(TranscriptLink("https://t.example/1.srt", "application/srt")) == "1.srt"
     assert transcript_file_name(TranscriptLink("https://t.example/", None)) == "t.example"
+
+
+@pytest.mark.parametrize("piece", ["<", "<a", "<!--", "<p <b "])
+def test_tag_stripping_is_linear_on_a_megabyte_of_unclosed_tags(piece):
+    # `<[^>]*>` scanned to the end of the text from every `<`: minutes for this, holding the GIL.
+    text = plain_text(piece * (1_000_000 // len(piece)), limit=10_000)
+    assert text is not None and len(text) <= 10_000 and ">" not in text
+
+
+def test_long_text_is_cut_at_a_space_or_mid_word_when_it_has_none():
+    assert plain_text("word " * 100, 22) == "word word word word…"
+    assert plain_text("第一集：人工智能的未来" * 50, 10) == "第一集：人工智能的…"
+
+
+def test_markup_is_dropped_and_a_stray_angle_bracket_kept():
+    assert plain_text('<b>Bold</b> &lt;i&gt; and <a href="x">a link</a> 5 < 6', 300) == "Bold <i> and a link 5 < 6"
+
+
+def test_hostile_titles_and_show_notes_are_cut_to_their_caps():
+    soup = "<p <b <!--<a href='x" * 20_000
+    feed = _parse([Item(title="&lt;" * 200_000 + " end", guid="lt"), Item(title="Soup " * 1000, guid="s", description=soup),
+                   Item(title="Notes", guid="n", description="word " * 10_000)], title="<" * 200_000)
+    assert len(feed.title) <= TITLE_CHARS and [len(i.title) <= TITLE_CHARS for i in feed.items] == [True] * 3
+    assert feed.items[1].title.startswith("Soup Soup") and feed.items[1].title.endswith("…")
+    assert feed.items[2].description.startswith("word word") and len(feed.items[2].description) <= DESCRIPTION_CHARS
+
+
+@pytest.mark.parametrize(("title", "titles", "encoding", "declared"), ENCODED_FEEDS)
+def test_a_feed_in_another_encoding_is_read_as_written_transcript_links_and_all(title, titles, encoding, declared):
+    links = [("/t/1.vtt", "text/vtt"), ("/t/1.srt", "application/x-subrip")]
+    items = [Item(title=titles[0], guid="g1", transcripts=links), Item(title=titles[1], guid="g2")]
+    feed = parse_feed(encoded(rss(items, title=title), encoding, declared), FEED_URL)
+    assert (feed.title, [i.title for i in feed.items], feed.warning) == (title, titles, None)
+    assert [l.url for l in feed.items[0].transcripts] == [  # both: our own pass read the XML
+        "https://airships.example/t/1.vtt", "https://airships.example/t/1.srt"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_unicode_feeds_with_or_without_a_byte_order_mark_are_read(encoding):
+    feed = parse_feed(encoded(rss([Item(title="Ünïcode 臺灣", guid="u")], title="Ü"), encoding), FEED_URL)
+    assert (feed.title, feed.items[0].title) == ("Ü", "Ünïcode 臺灣")
+
+
+def test_the_http_charset_is_taken_when_the_bytes_bear_it_out():
+    body = encoded(rss([Item(title="Первый выпуск: утро в Москве", guid="r")]), "koi8-r").replace(
+        b' encoding="koi8-r"', b"")
+    assert parse_feed(body, FEED_URL, "application/rss+xml; charset=KOI8-R").items[0].title == "Первый выпуск: утро в Москве"
 
 
 # Deciding what is new

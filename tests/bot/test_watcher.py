@@ -34,12 +34,12 @@ POLICY = WatchPolicy(PollPolicy(interval=600, pause_after=4), NoticePolicy(), tr
 class Rig:
     """A watcher over a fresh library, a feed server, a fake clock, and telegram subscribers."""
 
-    def __init__(self, library, server: FeedServer, clock: FakeClock, storage: Storage, session, fetcher) -> None:
-        self.library, self.server, self.clock, self.storage, self.session = library, server, clock, storage, session
+    def __init__(self, library, server: FeedServer, clock: FakeClock, storage: Storage, fetcher, parser) -> None:
+        self.library, self.server, self.clock, self.storage = library, server, clock, storage
         self.feeds = FeedStore(storage)
         self.outbox = Outbox(storage)
         self.enqueued = 0
-        self.watcher = Watcher(library, self.feeds, self.outbox, fetcher, clock, POLICY, ["telegram"], self._poke)
+        self.watcher = Watcher(library, self.feeds, self.outbox, fetcher, parser, clock, POLICY, ["telegram"], self._poke)
         self.notifier = RecordingNotifier("telegram", clock)
 
     def _poke(self) -> None:
@@ -62,12 +62,12 @@ class Rig:
 
 
 @pytest.fixture
-async def rig(bare_library, feed_server, clock, tmp_path):
+async def rig(bare_library, feed_server, clock, tmp_path, parse_pool):
     storage = await Storage.open(tmp_path / "data" / DATABASE_NAME)
     settings = Settings(data_dir=tmp_path / "data", fetch_timeout=0.2, fetch_max_mb=1)
     session, fetcher = open_fetcher(settings)
     async with session:
-        yield Rig(bare_library, feed_server, clock, storage, session, fetcher)
+        yield Rig(bare_library, feed_server, clock, storage, fetcher, parse_pool)
     await storage.close()
 
 
@@ -331,7 +331,7 @@ async def test_a_failed_transcript_is_retried_later_and_looked_for_only_so_long(
     rig.clock.advance(600)
     await rig.watcher.fetch_transcripts()
     assert len(rig.server.hits("/t/1.vtt")) == 2
-    assert (await rig.feeds.health())[0].waiting == 2
+    assert (await rig.feeds.health())[0].waiting == 1  # "Never" links no transcript: it waits for none
     rig.clock.advance(8 * 86400)
     await rig.watcher.fetch_transcripts()
     assert (await rig.feeds.health())[0].waiting == 0

@@ -248,10 +248,10 @@ async def test_the_token_never_appears_in_the_logs(fake, discord_settings, comma
     assert TOKEN not in repr(running.settings) and TOKEN not in repr(running.__dict__)
 
 
-def test_podquote_run_starts_discord_when_a_token_is_configured(settings, commands, library):
-    assert build_services(settings, commands, library) == []
+def test_podquote_run_starts_discord_when_a_token_is_configured(settings, commands, library, parse_pool):
+    assert build_services(settings, commands, library, parse_pool) == []
     with_token = dataclasses.replace(settings, discord_token=Secret(TOKEN))
-    services = build_services(with_token, commands, library)
+    services = build_services(with_token, commands, library, parse_pool)
     assert [type(s) for s in services] == [DiscordService, WatcherService, DispatcherService]
     assert services[0].name == "discord"
 

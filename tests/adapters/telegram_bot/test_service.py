@@ -50,12 +50,12 @@ async def test_polls_answered_with_a_page_that_is_not_json_count_as_failed(chat,
     assert service.health() == (True, "polling")
 
 
-async def test_the_composition_root_starts_telegram_only_with_a_token(telegram_settings, library):
+async def test_the_composition_root_starts_telegram_only_with_a_token(telegram_settings, library, parse_pool):
     commands = Commands(library)
-    services = build_services(telegram_settings, commands, library)
+    services = build_services(telegram_settings, commands, library, parse_pool)
     assert [s.name for s in services] == ["telegram", "feed watcher", "notice dispatcher"]
     assert isinstance(services[0], TelegramService)
-    assert build_services(dataclasses.replace(telegram_settings, telegram_token=None), commands, library) == []
+    assert build_services(dataclasses.replace(telegram_settings, telegram_token=None), commands, library, parse_pool) == []
 
 
 async def test_a_rejected_token_is_a_clear_config_error_without_the_token(telegram_settings, library, caplog):
