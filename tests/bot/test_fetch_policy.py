@@ -33,13 +33,13 @@ async def internal():
 
 
 @asynccontextmanager
-async def watching(library, server, clock, tmp_path, *allow: str):
+async def watching(library, server, clock, tmp_path, parser, *allow: str):
     """A watcher (the rig of test_watcher) over a feed on `server`, with these hosts allowed."""
     storage = await Storage.open(tmp_path / "data" / DATABASE_NAME)
     sessions, fetcher = open_fetcher(Settings(data_dir=tmp_path / "data", fetch_timeout=5, fetch_allow_hosts=allow))
     try:
         async with sessions:
-            rig = Rig(library, server, clock, storage, None, fetcher)
+            rig = Rig(library, server, clock, storage, fetcher, parser)
             server.serve("/feed.xml", rss([]))
             await rig.add()
             await rig.poll()
@@ -53,11 +53,11 @@ def _links(rig: Rig, *links: tuple[str, str | None]) -> None:
 
 
 async def test_transcript_links_to_internal_addresses_are_refused_and_shown_while_the_feeds_own_work(
-    bare_library, feed_server, internal, clock, tmp_path, caplog,
+    bare_library, feed_server, internal, clock, tmp_path, parse_pool, caplog,
 ):
     port = internal.url("/").split(":")[2].rstrip("/")
     feed_server.redirect("/t/moved.vtt", internal.url("/admin.vtt"), 302)
-    async with watching(bare_library, feed_server, clock, tmp_path) as rig:
+    async with watching(bare_library, feed_server, clock, tmp_path, parse_pool) as rig:
         _links(rig, (internal.url("/admin"), "text/plain"), (f"http://localhost:{port}/admin", "text/plain"),
                (feed_server.url("/t/moved.vtt"), "text/vtt"))
         await rig.poll(after=600)
@@ -85,9 +85,9 @@ async def test_transcript_links_to_internal_addresses_are_refused_and_shown_whil
 
 
 async def test_a_feed_that_redirects_to_an_internal_address_fails_its_poll_saying_why(
-    bare_library, feed_server, internal, clock, tmp_path,
+    bare_library, feed_server, internal, clock, tmp_path, parse_pool,
 ):
-    async with watching(bare_library, feed_server, clock, tmp_path) as rig:
+    async with watching(bare_library, feed_server, clock, tmp_path, parse_pool) as rig:
         feed_server.redirect("/feed.xml", internal.url("/admin"), 301)
         (report,) = await rig.poll(after=600)
         assert not report.ok and "not a public address" in report.error
@@ -95,8 +95,8 @@ async def test_a_feed_that_redirects_to_an_internal_address_fails_its_poll_sayin
         assert feed.failing and feed.fetch_url == feed_server.url("/feed.xml") and internal.requests == []
 
 
-async def test_an_allowed_private_host_serves_transcripts(bare_library, feed_server, internal, clock, tmp_path):
-    async with watching(bare_library, feed_server, clock, tmp_path, "127.0.0.1") as rig:
+async def test_an_allowed_private_host_serves_transcripts(bare_library, feed_server, internal, clock, tmp_path, parse_pool):
+    async with watching(bare_library, feed_server, clock, tmp_path, parse_pool, "127.0.0.1") as rig:
         _links(rig, (internal.url("/admin.vtt"), "text/vtt"))
         await rig.poll(after=600)
         assert await rig.watcher.fetch_transcripts() == 1
@@ -104,12 +104,12 @@ async def test_an_allowed_private_host_serves_transcripts(bare_library, feed_ser
 
 
 async def test_an_html_error_page_is_not_a_transcript_unless_html_was_declared(
-    bare_library, feed_server, internal, clock, tmp_path,
+    bare_library, feed_server, internal, clock, tmp_path, parse_pool,
 ):
     page = "<html><body><h1>Service unavailable</h1><p>Our zeppelin team is looking into it.</p></body></html>"
     feed_server.serve("/t/1.vtt", page, content_type="text/html")
     feed_server.serve("/t/1.bin", VTT, content_type="application/octet-stream")
-    async with watching(bare_library, feed_server, clock, tmp_path) as rig:
+    async with watching(bare_library, feed_server, clock, tmp_path, parse_pool) as rig:
         _links(rig, (feed_server.url("/t/1.vtt"), "text/vtt"))
         await rig.poll(after=600)
         assert await rig.watcher.fetch_transcripts() == 0
