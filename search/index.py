@@ -11,6 +11,7 @@ from pathlib import Path
 import tantivy
 
 from search.analyzer import ANALYZER_NAME, build_analyzer, near_keys, sound_keys
+from search.corrections import Vocabulary
 from search.errors import QueryError, SearchIndexError
 from search.models import Episode, Passage, SearchResult
 from search.passages import build_passages
@@ -55,6 +56,7 @@ class QuoteIndex:
             raise SearchIndexError(f"cannot open the search index in {folder}: {error}") from error
         self._index.register_tokenizer(ANALYZER_NAME, build_analyzer())
         self._seen_version = self._version()
+        self._vocabulary = Vocabulary(self._index.searcher)
 
     @classmethod
     def open(cls, data_dir: Path) -> QuoteIndex:
@@ -136,7 +138,7 @@ class QuoteIndex:
     ) -> SearchResult:
         """Run an already parsed query."""
         searcher = self.searcher()
-        plan = build_query(self._schema, searcher, parsed)
+        plan = build_query(self._schema, searcher, parsed, self._vocabulary)
         if plan is None:
             return SearchResult(text, (), 0, offset, message=explain_empty(parsed))
         wanted = offset + limit + 1
@@ -171,6 +173,8 @@ class QuoteIndex:
 
     def _refresh(self) -> None:
         self._index.reload()
+        # The words indexed may have changed: corrections are looked for among the new ones.
+        self._vocabulary = Vocabulary(self._index.searcher)
 
     def _version(self) -> float:
         if self.folder is None:

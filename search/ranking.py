@@ -18,7 +18,8 @@ from datetime import date
 import tantivy
 from tantivy import Occur, Query
 
-from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, near_keys
+from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, near_keys, term_of
+from search.corrections import Correction, Vocabulary
 from search.query import ParsedQuery, QueryWord
 
 # A word found in fewer passages than this share of the index counts as rare (a likely name).
@@ -26,7 +27,17 @@ RARE_SHARE = 0.002
 RARE_MIN = 25
 SOUND_BOOST = 0.5
 NEAR_SOUND_BOOST = 0.3
-FUZZY_BOOST = 0.6
+# A correction of a word the index doesn't have counts nearly as much as the word would have (there
+# is no exact match to rank above); of a word it has, but rarely, much less (the typed word may be
+# the right one: speech recognition's own misspellings are indexed too). Per edit: 1, 2.
+ABSENT_CORRECTION_BOOST = (0.9, 0.6)
+RARE_CORRECTION_BOOST = (0.3, 0.2)
+# A rare word's corrections are only those used this many times more often than the word itself.
+RARE_CORRECTION_MORE = 4
+# A word written as two ("Elastic Search"), or two words written as one ("opensource").
+SPLIT_BOOST = 0.8
+JOINED_BOOST = 0.9
+MIN_PART = 3
 # Words of the query that stand together in a passage, in order, earn this much more.
 NEAR_BOOST = 1.5
 NEAR_SLOP = 2
@@ -51,17 +62,36 @@ class Plan:
     broader: Query | None = None
 
 
-def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: ParsedQuery) -> Plan | None:
-    """The tantivy query for a parsed query, or None when there is nothing to search for."""
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What building a query needs to know of the index: its schema, searcher and vocabulary."""
+
+    schema: tantivy.Schema
+    searcher: tantivy.Searcher
+    vocabulary: Vocabulary | None
+
+    def freq(self, term: str) -> int:
+        return self.searcher.doc_freq("text", term)
+
+
+def build_query(
+    schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: ParsedQuery, vocabulary: Vocabulary | None = None
+) -> Plan | None:
+    """The tantivy query for a parsed query, or None when there is nothing to search for.
+
+    Without a vocabulary, misspelt words are looked for by sound only (names), not by spelling.
+    """
     if not parsed.words:
         return None
+    index = _Terms(schema, searcher, vocabulary)
     words = _distinct(parsed.words)
-    freq = {w.term: searcher.doc_freq("text", w.term) for w in words}
+    freq = {w.term: index.freq(w.term) for w in words}
     rare_below = max(RARE_MIN, searcher.num_docs * RARE_SHARE)
     common_from = max(COMMON_MIN, searcher.num_docs * COMMON_SHARE)
     rare = frozenset(term for term, count in freq.items() if count < rare_below)
-    scoring = [(w, _word_query(schema, w, w.term in rare, freq[w.term])) for w in words]
+    scoring = [(w, _word_query(index, w, w.term in rare, freq[w.term])) for w in words]
     distinctive = [q for w, q in scoring if freq[w.term] < common_from]
+    distinctive += _joined(index, parsed.words, common_from)
     common = [q for w, q in scoring if freq[w.term] >= common_from]
     near = _near_query(schema, parsed.words)
     extra = [near] if near is not None else []
@@ -120,16 +150,55 @@ def _distinct(words: list[QueryWord]) -> list[QueryWord]:
     return list(seen.values())
 
 
-def _word_query(schema: tantivy.Schema, word: QueryWord, rare: bool, freq: int) -> Query:
-    exact = Query.term_query(schema, "text", word.term)
+def _word_query(index: _Terms, word: QueryWord, rare: bool, freq: int) -> Query:
+    """The word's own term; for a rare word, the best of it, its sound-alikes and its corrections."""
+    exact = Query.term_query(index.schema, "text", word.term)
     if not rare:
         return exact
-    alternatives = [exact, *_sound_alikes(schema, word)]
-    if len(word.term) >= 6 and freq == 0:
-        distance = 1 if len(word.term) < 10 else 2
-        typo = Query.fuzzy_term_query(schema, "text", word.term, distance=distance)
-        alternatives.append(Query.boost_query(typo, FUZZY_BOOST))
+    alternatives = [exact, *_sound_alikes(index.schema, word), *_corrections(index, word, freq)]
+    if freq == 0:
+        alternatives += _split(index, word)
     return Query.disjunction_max_query(alternatives) if len(alternatives) > 1 else exact
+
+
+def _corrections(index: _Terms, word: QueryWord, freq: int) -> list[Query]:
+    """Indexed words a few edits from a rare or absent word, each scored as itself, boosted lower."""
+    if index.vocabulary is None:
+        return []
+    found = index.vocabulary.corrections(word.term)
+    if freq:
+        found = [c for c in found if c.passages >= freq * RARE_CORRECTION_MORE]
+    boosts = RARE_CORRECTION_BOOST if freq else ABSENT_CORRECTION_BOOST
+    return [_boosted_term(index, c, boosts[c.distance - 1]) for c in found]
+
+
+def _boosted_term(index: _Terms, correction: Correction, boost: float) -> Query:
+    return Query.boost_query(Query.term_query(index.schema, "text", correction.term), boost)
+
+
+def _split(index: _Terms, word: QueryWord) -> list[Query]:
+    """An absent word that is two indexed words written together ("elasticsearch" typed for
+    "elastic search"): those two words, next to each other."""
+    text = word.text
+    for cut in range(MIN_PART, len(text) - MIN_PART + 1):
+        first, second = term_of(text[:cut]), term_of(text[cut:])
+        if first and second and index.freq(first) and index.freq(second):
+            pair = Query.phrase_query(index.schema, "text", [(0, first), (1, second)])
+            return [Query.boost_query(pair, SPLIT_BOOST)]
+    return []
+
+
+def _joined(index: _Terms, words: list[QueryWord], common_from: float) -> list[Query]:
+    """Two neighbouring query words that are one indexed word when written together ("Elastic
+    Search" for "Elasticsearch"): that word, as a distinctive word of the query."""
+    found = []
+    for first, second in zip(words, words[1:]):
+        if second.position != first.position + 1:
+            continue
+        term = term_of(first.text + second.text.lower())
+        if term and 0 < index.freq(term) < common_from:
+            found.append(Query.boost_query(Query.term_query(index.schema, "text", term), JOINED_BOOST))
+    return found
 
 
 def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
