@@ -50,7 +50,7 @@ def test_sounds_spelt_two_ways(kind, word, expected):
 
 
 def test_sound_alike_letters():
-    assert "Budanav" in _all("sound-alike", "Budanov") and "Witkof" not in _all("sound-alike", "Witkoff")
+    assert {"Budenov", "Budanuv", "Butanov"} <= _all("sound-alike", "Budanov", tries=200)
 
 
 def test_speech_recognition_rewrites_a_name_like_the_seeds():
