@@ -28,6 +28,8 @@ MIN_LETTERS = 4
 # From this many letters a word may be two edits off; shorter ones only one.
 TWO_EDITS_FROM = 8
 MAX_CORRECTIONS = 4
+# Corrections already looked for, per vocabulary (a query's words are looked up more than once).
+MAX_REMEMBERED = 10_000
 # A misspelling rarely touches the first letter, except where the sound is spelt two ways (c/k,
 # ph/f, v/w): only words starting with the same letter, or its other spelling, are compared.
 _OTHER_FIRST = {"c": "k", "k": "c", "f": "p", "p": "f", "v": "w", "w": "v"}
@@ -57,10 +59,19 @@ class Vocabulary:
         self._field = field
         self._letters: dict[str, dict[int, list[str]]] = {}
         self._passages: dict[str, int] = {}
+        self._remembered: dict[str, list[Correction]] = {}
         self._lock = threading.Lock()
 
     def corrections(self, term: str) -> list[Correction]:
         """The nearest indexed terms to a term (itself left out), closest and most used first."""
+        found = self._remembered.get(term)
+        if found is None:
+            if len(self._remembered) >= MAX_REMEMBERED:
+                self._remembered.clear()
+            found = self._remembered[term] = self._look_up(term)
+        return found
+
+    def _look_up(self, term: str) -> list[Correction]:
         edits = max_edits(term)
         if not edits:
             return []

@@ -12,7 +12,7 @@ that condition (bench/README.md has the measurements).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import tantivy
@@ -93,7 +93,7 @@ def build_query(
     distinctive = [q for w, q in scoring if freq[w.term] < common_from]
     distinctive += _joined(index, parsed.words, common_from)
     common = [q for w, q in scoring if freq[w.term] >= common_from]
-    near = _near_query(schema, parsed.words)
+    near = _near_query(schema, _as_meant(index, parsed.words, freq))
     extra = [near] if near is not None else []
     required = _required(schema, parsed)
     broad = _combine([*distinctive, *common, *extra], required)
@@ -210,6 +210,20 @@ def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
     if near_keys(word.sound):
         near.append(Query.term_set_query(schema, "sound", list(near_keys(word.sound))))
     return [same, *(Query.boost_query(q, NEAR_SOUND_BOOST) for q in near)]
+
+
+def _as_meant(index: _Terms, words: list[QueryWord], freq: dict[str, int]) -> list[QueryWord]:
+    """The query's words with each one the index lacks replaced by its best correction, or left
+    out: one misspelt word would otherwise keep the whole phrase from matching."""
+    meant = []
+    for word in words:
+        if freq[word.term] == 0:
+            found = index.vocabulary.corrections(word.term) if index.vocabulary else []
+            if not found:
+                continue
+            word = replace(word, term=found[0].term)
+        meant.append(word)
+    return meant
 
 
 def _near_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query | None:
