@@ -23,8 +23,8 @@ import tantivy
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-# Words shorter than this aren't corrected: one letter off, "cat" is "bat", "car", "hat"...
-MIN_LETTERS = 4
+# Words shorter than this aren't corrected: one letter off, "at" is "an", "as", "it"...
+MIN_LETTERS = 3
 # From this many letters a word may be two edits off; shorter ones only one.
 TWO_EDITS_FROM = 8
 MAX_CORRECTIONS = 4
@@ -62,26 +62,27 @@ class Vocabulary:
         self._remembered: dict[str, list[Correction]] = {}
         self._lock = threading.Lock()
 
-    def corrections(self, term: str) -> list[Correction]:
-        """The nearest indexed terms to a term (itself left out), closest and most used first."""
-        found = self._remembered.get(term)
+    def corrections(self, term: str, typed: str = "") -> list[Correction]:
+        """The nearest indexed terms to a term (itself left out), closest and most used first.
+
+        `typed` is the word as typed, folded: the stemmer cuts a misspelt word and the right one
+        differently ("univrsity" -> "univrs", "university" -> "universiti"), so it is compared too.
+        """
+        found = self._remembered.get(term + " " + typed)
         if found is None:
             if len(self._remembered) >= MAX_REMEMBERED:
                 self._remembered.clear()
-            found = self._remembered[term] = self._look_up(term)
+            found = self._remembered[term + " " + typed] = self._look_up(term, typed)
         return found
 
-    def _look_up(self, term: str) -> list[Correction]:
-        edits = max_edits(term)
-        if not edits:
-            return []
-        found = [
-            Correction(other, int(distance), self._passages[other])
-            for letter in (term[0], _OTHER_FIRST.get(term[0]))
-            if letter
-            for other, distance, _ in self._near(term, letter, edits)
-            if other != term
-        ]
+    def _look_up(self, term: str, typed: str) -> list[Correction]:
+        nearest: dict[str, int] = {}
+        for word in dict.fromkeys(w for w in (term, typed) if max_edits(w)):
+            for letter in filter(None, (word[0], _OTHER_FIRST.get(word[0]))):
+                for other, distance, _ in self._near(word, letter, max_edits(word)):
+                    nearest[other] = min(int(distance), nearest.get(other, 99))
+        nearest.pop(term, None)
+        found = [Correction(other, distance, self._passages[other]) for other, distance in nearest.items()]
         found.sort(key=lambda c: (c.distance, -c.passages))
         return found[:MAX_CORRECTIONS]
 

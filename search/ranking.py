@@ -18,7 +18,7 @@ from datetime import date
 import tantivy
 from tantivy import Occur, Query
 
-from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, near_keys, term_of
+from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, fold, near_keys, term_of
 from search.corrections import Correction, Vocabulary
 from search.query import ParsedQuery, QueryWord
 
@@ -34,6 +34,8 @@ ABSENT_CORRECTION_BOOST = (0.9, 0.6)
 RARE_CORRECTION_BOOST = (0.3, 0.2)
 # A rare word's corrections are only those used this many times more often than the word itself.
 RARE_CORRECTION_MORE = 4
+# A rare word this short is more likely another word than a misspelling ("ram" is not "rom").
+RARE_CORRECTED_FROM = 4
 # A word written as two ("Elastic Search"), or two words written as one ("opensource").
 SPLIT_BOOST = 0.8
 JOINED_BOOST = 0.9
@@ -163,9 +165,9 @@ def _word_query(index: _Terms, word: QueryWord, rare: bool, freq: int) -> Query:
 
 def _corrections(index: _Terms, word: QueryWord, freq: int) -> list[Query]:
     """Indexed words a few edits from a rare or absent word, each scored as itself, boosted lower."""
-    if index.vocabulary is None:
+    if index.vocabulary is None or (freq and len(word.term) < RARE_CORRECTED_FROM):
         return []
-    found = index.vocabulary.corrections(word.term)
+    found = index.vocabulary.corrections(word.term, fold(word.text))
     if freq:
         found = [c for c in found if c.passages >= freq * RARE_CORRECTION_MORE]
     boosts = RARE_CORRECTION_BOOST if freq else ABSENT_CORRECTION_BOOST
@@ -218,7 +220,7 @@ def _as_meant(index: _Terms, words: list[QueryWord], freq: dict[str, int]) -> li
     meant = []
     for word in words:
         if freq[word.term] == 0:
-            found = index.vocabulary.corrections(word.term) if index.vocabulary else []
+            found = index.vocabulary.corrections(word.term, fold(word.text)) if index.vocabulary else []
             if not found:
                 continue
             word = replace(word, term=found[0].term)
