@@ -77,7 +77,9 @@ class Vocabulary:
 
     def _look_up(self, term: str, typed: str) -> list[Correction]:
         nearest: dict[str, int] = {}
-        for word in dict.fromkeys(w for w in (term, typed) if max_edits(w)):
+        # "ph" and "f" are one sound but two edits apart ("Phont", "Grafql"): both are looked for.
+        spellings = (term, typed, typed.replace("ph", "f"), typed.replace("f", "ph"))
+        for word in dict.fromkeys(w for w in spellings if max_edits(w)):
             for letter in filter(None, (word[0], _OTHER_FIRST.get(word[0]))):
                 for other, distance, _ in self._near(word, letter, max_edits(word)):
                     nearest[other] = min(int(distance), nearest.get(other, 99))

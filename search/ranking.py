@@ -95,8 +95,10 @@ def build_query(
     distinctive = [q for w, q in scoring if freq[w.term] < common_from]
     distinctive += _joined(index, parsed.words, common_from)
     common = [q for w, q in scoring if freq[w.term] >= common_from]
-    near = _near_query(schema, _as_meant(index, parsed.words, freq))
-    extra = [near] if near is not None else []
+    meant = _as_meant(index, parsed.words, freq)
+    joined = _joined_meant(index, meant)
+    near = [_near_query(schema, meant), _near_query(schema, joined) if joined else None]
+    extra = [q for q in near if q is not None]
     required = _required(schema, parsed)
     broad = _combine([*distinctive, *common, *extra], required)
     if not distinctive or not common:
@@ -226,6 +228,17 @@ def _as_meant(index: _Terms, words: list[QueryWord], freq: dict[str, int]) -> li
             word = replace(word, term=found[0].term)
         meant.append(word)
     return meant
+
+
+def _joined_meant(index: _Terms, words: list[QueryWord]) -> list[QueryWord]:
+    """The words with the first two that are one indexed word written together joined ("foundat
+    ion" -> "foundation"), the words after them one place nearer; empty when no two are."""
+    for at, (first, second) in enumerate(zip(words, words[1:])):
+        term = term_of(first.text + second.text.lower())
+        if second.position == first.position + 1 and term and index.freq(term):
+            after = [replace(w, position=w.position - 1) for w in words[at + 2 :]]
+            return [*words[:at], replace(first, term=term), *after]
+    return []
 
 
 def _near_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query | None:

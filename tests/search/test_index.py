@@ -298,6 +298,7 @@ def words_index() -> QuoteIndex:
         ("Kubernetez deployed", "kubernetes"),  # a sound-alike letter
         ("Kubernwtes deployed", "kubernetes"),  # a key next to the right one
         ("Philosofy testing", "philosophy"),  # ph/f
+        ("Filosofy testing", "philosophy"),  # ph/f, twice
         ("comittee reviewed", "committee"),
         ("wolunteer maintained", "volunteer"),  # v/w
     ],
