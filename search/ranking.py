@@ -62,6 +62,8 @@ class Plan:
     query: Query
     rare_terms: frozenset[str]
     broader: Query | None = None
+    # The indexed terms looked for in place of misspelt query words (what a quote could mark).
+    corrections: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,21 +93,23 @@ def build_query(
     rare_below = max(RARE_MIN, searcher.num_docs * RARE_SHARE)
     common_from = max(COMMON_MIN, searcher.num_docs * COMMON_SHARE)
     rare = frozenset(term for term, count in freq.items() if count < rare_below)
-    scoring = [(w, _word_query(index, w, w.term in rare, freq[w.term])) for w in words]
+    fixes = {w.term: _corrections(index, w, freq[w.term]) for w in words if w.term in rare}
+    corrected = frozenset(c.term for found in fixes.values() for c in found)
+    scoring = [(w, _word_query(index, w, fixes.get(w.term), freq[w.term])) for w in words]
     distinctive = [q for w, q in scoring if freq[w.term] < common_from]
     distinctive += _joined(index, parsed.words, common_from)
     common = [q for w, q in scoring if freq[w.term] >= common_from]
-    meant = _as_meant(index, parsed.words, freq)
+    meant = _as_meant(parsed.words, freq, fixes)
     joined = _joined_meant(index, meant)
     near = [_near_query(schema, meant), _near_query(schema, joined) if joined else None]
     extra = [q for q in near if q is not None]
     required = _required(schema, parsed)
     broad = _combine([*distinctive, *common, *extra], required)
     if not distinctive or not common:
-        return Plan(broad, rare)
+        return Plan(broad, rare, corrections=corrected)
     narrow_scoring = [(Occur.Must, _any(distinctive)), *((Occur.Should, q) for q in [*common, *extra])]
     narrow = Query.boolean_query([*narrow_scoring, *((Occur.Must, q) for q in required)])
-    return Plan(narrow, rare, broader=broad)
+    return Plan(narrow, rare, broader=broad, corrections=corrected)
 
 
 def explain_empty(parsed: ParsedQuery, searched: bool = False, found: int = 0) -> str:
@@ -154,26 +158,28 @@ def _distinct(words: list[QueryWord]) -> list[QueryWord]:
     return list(seen.values())
 
 
-def _word_query(index: _Terms, word: QueryWord, rare: bool, freq: int) -> Query:
-    """The word's own term; for a rare word, the best of it, its sound-alikes and its corrections."""
+def _word_query(index: _Terms, word: QueryWord, fixes: list[Correction] | None, freq: int) -> Query:
+    """The word's own term; for a rare word (it has `fixes`, maybe none), the best of it, its
+    sound-alikes and its corrections, each correction scored as itself but boosted lower."""
     exact = Query.term_query(index.schema, "text", word.term)
-    if not rare:
+    if fixes is None:
         return exact
-    alternatives = [exact, *_sound_alikes(index.schema, word), *_corrections(index, word, freq)]
+    boosts = RARE_CORRECTION_BOOST if freq else ABSENT_CORRECTION_BOOST
+    corrected = [_boosted_term(index, c, boosts[c.distance - 1]) for c in fixes]
+    alternatives = [exact, *_sound_alikes(index.schema, word), *corrected]
     if freq == 0:
         alternatives += _split(index, word)
     return Query.disjunction_max_query(alternatives) if len(alternatives) > 1 else exact
 
 
-def _corrections(index: _Terms, word: QueryWord, freq: int) -> list[Query]:
-    """Indexed words a few edits from a rare or absent word, each scored as itself, boosted lower."""
+def _corrections(index: _Terms, word: QueryWord, freq: int) -> list[Correction]:
+    """Indexed words a few edits from a rare or absent word (of a rare one, only much more used ones)."""
     if index.vocabulary is None or (freq and len(word.term) < RARE_CORRECTED_FROM):
         return []
     found = index.vocabulary.corrections(word.term, fold(word.text))
     if freq:
         found = [c for c in found if c.passages >= freq * RARE_CORRECTION_MORE]
-    boosts = RARE_CORRECTION_BOOST if freq else ABSENT_CORRECTION_BOOST
-    return [_boosted_term(index, c, boosts[c.distance - 1]) for c in found]
+    return found
 
 
 def _boosted_term(index: _Terms, correction: Correction, boost: float) -> Query:
@@ -216,16 +222,15 @@ def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
     return [same, *(Query.boost_query(q, NEAR_SOUND_BOOST) for q in near)]
 
 
-def _as_meant(index: _Terms, words: list[QueryWord], freq: dict[str, int]) -> list[QueryWord]:
+def _as_meant(words: list[QueryWord], freq: dict[str, int], fixes: dict[str, list[Correction]]) -> list[QueryWord]:
     """The query's words with each one the index lacks replaced by its best correction, or left
     out: one misspelt word would otherwise keep the whole phrase from matching."""
     meant = []
     for word in words:
         if freq[word.term] == 0:
-            found = index.vocabulary.corrections(word.term, fold(word.text)) if index.vocabulary else []
-            if not found:
+            if not fixes.get(word.term):
                 continue
-            word = replace(word, term=found[0].term)
+            word = replace(word, term=fixes[word.term][0].term)
         meant.append(word)
     return meant
 

@@ -46,3 +46,13 @@ def test_words_written_after_the_vocabulary_was_read_are_found(tmp_path):
     assert reader.search("airshp").quotes == ()  # the words starting with "a" are read now
     writer.replace_episodes([_episode("b", FILLER + " An airship flew. " + FILLER)])
     assert [q.episode_id for q in reader.search("airshp").quotes] == ["b"]
+
+
+def test_the_plan_names_the_corrections_it_looks_for():
+    from search.query import parse_query
+    from search.ranking import build_query
+
+    idx = _index("We ran kubernetes and a container.")
+    plan = build_query(idx._schema, idx.searcher(), parse_query("kbernetes containr"), Vocabulary(idx.searcher))
+    assert plan.corrections == {"kubernet", "contain"}
+    assert build_query(idx._schema, idx.searcher(), parse_query("kbernetes")).corrections == frozenset()
