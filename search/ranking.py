@@ -39,6 +39,8 @@ RARE_CORRECTED_FROM = 4
 # A word written as two ("Elastic Search"), or two words written as one ("opensource").
 SPLIT_BOOST = 0.8
 JOINED_BOOST = 0.9
+# Two words are taken as one written apart only when the one is used at least this share as often.
+JOINED_SHARE = 0.25
 MIN_PART = 3
 # Words of the query that stand together in a passage, in order, earn this much more.
 NEAR_BOOST = 1.5
@@ -203,12 +205,22 @@ def _joined(index: _Terms, words: list[QueryWord], common_from: float) -> list[Q
     Search" for "Elasticsearch"): that word, as a distinctive word of the query."""
     found = []
     for first, second in zip(words, words[1:]):
-        if second.position != first.position + 1:
-            continue
-        term = term_of(first.text + second.text.lower())
-        if term and 0 < index.freq(term) < common_from:
+        term = _joined_term(index, first, second)
+        if term and index.freq(term) < common_from:
             found.append(Query.boost_query(Query.term_query(index.schema, "text", term), JOINED_BOOST))
     return found
+
+
+def _joined_term(index: _Terms, first: QueryWord, second: QueryWord) -> str | None:
+    """The indexed word two neighbouring query words make written together, if it is written so
+    about as often as the rarer of them alone: a word, not a transcript's occasional slip (one
+    "Stormshadows" among many "storm shadows" would add passages without adding meaning)."""
+    if second.position != first.position + 1:
+        return None
+    term = term_of(first.text + second.text.lower())
+    together = index.freq(term) if term else 0
+    apart = min(index.freq(first.term), index.freq(second.term))
+    return term if together and together >= apart * JOINED_SHARE else None
 
 
 def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
@@ -239,8 +251,8 @@ def _joined_meant(index: _Terms, words: list[QueryWord]) -> list[QueryWord]:
     """The words with the first two that are one indexed word written together joined ("foundat
     ion" -> "foundation"), the words after them one place nearer; empty when no two are."""
     for at, (first, second) in enumerate(zip(words, words[1:])):
-        term = term_of(first.text + second.text.lower())
-        if second.position == first.position + 1 and term and index.freq(term):
+        term = _joined_term(index, first, second)
+        if term:
             after = [replace(w, position=w.position - 1) for w in words[at + 2 :]]
             return [*words[:at], replace(first, term=term), *after]
     return []
