@@ -75,7 +75,9 @@ def known_in(index) -> Callable[[str], bool]:
 # The seeds' transcripts spell these names many ways (found by reading them): searching the name
 # should reach every spelling, below the exact ones.
 SEED_VARIANTS = {
-    "Witkoff": ("Whitkoff", "Wittkov", "Witgolf", "Wittgolf", "Wittgov", "Wyckoff", "Wickhoff", "Wickcoff", "Whitgoth"),
+    "Witkoff": (
+        "Whitkoff", "Wittkov", "Witgolf", "Wittgolf", "Wittgov", "Wyckoff", "Wickhoff", "Wickcoff", "Whitgoth",
+    ),
     "Budanov": ("Budanav", "Budana"),
     "Umerov": ("Umarov", "Umeirov"),
     "Starmer": ("stommer", "Kierstommer", "Kyrstommer"),
@@ -101,7 +103,8 @@ def seed_variants(index) -> dict[str, dict]:
         exact = [i for i, q in enumerate(quotes) if _has_word(q.text, name)]
         for spelling in spellings:
             rank = next((i for i, q in enumerate(quotes, 1) if _has_word(q.text, spelling)), None)
-            rows[spelling] = {"name": name, "rank": rank, "exact": len(exact), "exact_first": exact == list(range(len(exact)))}
+            first = exact == list(range(len(exact)))
+            rows[spelling] = {"name": name, "rank": rank, "exact": len(exact), "exact_first": first}
     return rows
 
 

@@ -184,7 +184,8 @@ def _quality_table(part: dict) -> list[str]:
     lines = [
         f"### {split} ({use}): {part['items']:,} queries, seed {part['seed']}",
         "",
-        "hit@1 / hit@5 / MRR@10 of an episode containing the exact span, among the first ten distinct episodes.",
+        "hit@1 / hit@5 / MRR@10 of an episode containing the exact span, among the first ten distinct "
+        "episodes.",
         "",
         "| variant | n | " + " | ".join(engines) + " |",
         "| --- | --- | " + " | ".join("---" for _ in engines) + " |",

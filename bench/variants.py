@@ -139,7 +139,9 @@ def known_items(
     return list(items.values())
 
 
-def _attempt(source: Source, variant: str, rng: random.Random, is_uncommon, makers, chosen) -> KnownItem | None:
+def _attempt(
+    source: Source, variant: str, rng: random.Random, is_uncommon, makers, chosen
+) -> KnownItem | None:
     low, high = SPAN_WORDS[variant]
     found = words(source.text)
     length = rng.randint(low, high)
@@ -251,7 +253,7 @@ def _joined(span: list[re.Match[str]], text: str, rng: random.Random, chosen) ->
 
 
 def _splitter(is_known: Callable[[str], bool]):
-    """A maker writing one word as two where both halves are words too ("Elasticsearch" -> "Elastic Search")."""
+    """A maker writing one word as two where both halves are words ("Elasticsearch" -> "Elastic Search")."""
 
     def make(span: list[re.Match[str]], text: str, rng: random.Random, chosen) -> list[str] | None:
         texts = [m[0] for m in span]

@@ -81,7 +81,10 @@ class _Terms:
 
 
 def build_query(
-    schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: ParsedQuery, vocabulary: Vocabulary | None = None
+    schema: tantivy.Schema,
+    searcher: tantivy.Searcher,
+    parsed: ParsedQuery,
+    vocabulary: Vocabulary | None = None,
 ) -> Plan | None:
     """The tantivy query for a parsed query, or None when there is nothing to search for.
 
@@ -234,7 +237,9 @@ def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
     return [same, *(Query.boost_query(q, NEAR_SOUND_BOOST) for q in near)]
 
 
-def _as_meant(words: list[QueryWord], freq: dict[str, int], fixes: dict[str, list[Correction]]) -> list[QueryWord]:
+def _as_meant(
+    words: list[QueryWord], freq: dict[str, int], fixes: dict[str, list[Correction]]
+) -> list[QueryWord]:
     """The query's words with each one the index lacks replaced by its best correction, or left
     out: one misspelt word would otherwise keep the whole phrase from matching."""
     meant = []
