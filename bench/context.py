@@ -131,6 +131,13 @@ class Context:
         )
 
     @cached_property
+    def seed_index(self) -> QuoteIndex:
+        """The seed corpus in an index in memory."""
+        index = QuoteIndex.in_memory()
+        index.replace_episodes(corpora.load_episodes(corpora.seed_folder()))
+        return index
+
+    @cached_property
     def changelog_fts5(self) -> dict:
         """SQLite FTS5 over the Changelog's passages, with what building it took."""
         return build_fts5(self.changelog_passages, self.work / "changelog" / "fts5.db")

@@ -158,14 +158,34 @@ def _times(engine: dict, key: str) -> str:
 
 
 def _quality(part: dict) -> list[str]:
+    seeds = _seed_variants(part.get("seed_variants", {}))
     if "skipped" in part:
-        return ["## Search quality", "", part["skipped"], ""]
+        return ["## Search quality", "", part["skipped"], "", *seeds]
+    splits = part.get("splits", {"held-out": part})
+    lines = ["## Search quality (known item, Changelog)", ""]
+    for split in ("held-out", "dev"):
+        if split in splits:
+            lines += _quality_table(splits[split])
+    lines += [f"- {engine}: {why}" for engine, why in part.get("engines_not_run", {}).items()]
+    if "rank_bm25_score_difference" in part:
+        lines.append(
+            "- rank-bm25 ranked with its own figures over an inverted index (`Bm25Engine.same_scores`); "
+            f"largest difference from its `get_scores` on {SCORE_CHECKS} of the queries: "
+            f"{part['rank_bm25_score_difference']:g}."
+        )
+    return [*lines, "", *seeds, *_method()]
+
+
+def _quality_table(part: dict) -> list[str]:
+    """One split's table: a row per kind of query, hit@1 / hit@5 / MRR@10 per engine."""
     engines = [e for e in ENGINES if e in part["variants"]]
+    split = part.get("split", "held-out")
+    use = "reported; never tuned on" if split == "held-out" else "tuned on"
     lines = [
-        "## Search quality (known item, Changelog)",
+        f"### {split} ({use}): {part['items']:,} queries, seed {part['seed']}",
         "",
-        f"{part['items']:,} queries (seed {part['seed']}); hit@1 / hit@5 / MRR@10 of an episode "
-        "containing the exact span, among the first ten distinct episodes.",
+        "hit@1 / hit@5 / MRR@10 of an episode containing the exact span, among the first ten distinct "
+        "episodes.",
         "",
         "| variant | n | " + " | ".join(engines) + " |",
         "| --- | --- | " + " | ".join("---" for _ in engines) + " |",
@@ -174,14 +194,27 @@ def _quality(part: dict) -> list[str]:
         cells = [_scores(part["variants"][e].get(row)) for e in engines]
         count = part["variants"]["podquote"].get(row, {}).get("n", 0)
         lines.append(f"| {row} | {count} | " + " | ".join(cells) + " |")
-    lines += ["", *(f"- {engine}: {why}" for engine, why in part.get("engines_not_run", {}).items())]
-    if "rank_bm25_score_difference" in part:
-        lines.append(
-            "- rank-bm25 ranked with its own figures over an inverted index (`Bm25Engine.same_scores`); "
-            f"largest difference from its `get_scores` on {SCORE_CHECKS} of the queries: "
-            f"{part['rank_bm25_score_difference']:g}."
-        )
-    return [*lines, "", *_method()]
+    return [*lines, ""]
+
+
+def _seed_variants(rows: dict) -> list[str]:
+    """Where searching a name reaches each of its spellings in the seeds."""
+    if not rows:
+        return []
+    lines = [
+        "### The seeds' spellings of names",
+        "",
+        "`/quote NAME` over the seed corpus (up to 60 quotes): the rank of the first quote holding each",
+        "spelling the transcripts use, and whether every quote with the exact name came first.",
+        "",
+        "| name | spelling | first quote holding it | exact matches, all first |",
+        "| --- | --- | --- | --- |",
+    ]
+    for spelling, row in rows.items():
+        rank = row["rank"] if row["rank"] is not None else "not found"
+        first = "yes" if row["exact_first"] else "no"
+        lines.append(f"| {row['name']} | {spelling} | {rank} | {row['exact']}, {first} |")
+    return [*lines, ""]
 
 
 def _scores(found: dict | None) -> str:
@@ -233,9 +266,13 @@ def _method() -> list[str]:
         "  object with `sys.getsizeof`; the JSON's `rss_growth_bytes` is how much this process grew",
         "  building it (more, with the allocator's overhead; less, when it reuses memory freed before).",
         "- Quality: known-item queries from random passages (seeded): spans with at least two uncommon",
-        "  words (in under 1% of passages), exact (4-6, 7-10, 11-15 words) or from spans of 8-12 words",
-        "  with one word dropped, replaced by a common synonym or a misheard word, two neighbouring",
-        "  words swapped, or a capitalised name respelt the way speech recognition does. An episode is",
-        "  right if it contains the exact span; ranks count distinct episodes.",
+        "  words (in under 1% of passages), exact (4-6, 7-10, 11-15, 5 and 10 words) or from spans of 8-12",
+        "  words with one word dropped, replaced by a common synonym or a misheard word, two neighbouring",
+        "  words swapped, a capitalised name respelt the way speech recognition does, or one word misspelt",
+        "  (any kind below). `name-in-5`: a name in 5 words, misspelt by any kind; `typo:KIND`: an uncommon",
+        "  word in 5 words misspelt by one kind (bench/typos.py); `split` / `joined`: a word written as",
+        "  two words that exist, two words written as one. An episode is right if it contains the exact",
+        "  span; ranks count distinct episodes. dev and held-out draw from two halves of the episodes",
+        "  (by a hash of the id) with two seeds; both search the whole index (bench/README.md).",
         "",
     ]

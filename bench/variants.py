@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bench.typos import KINDS
 from search.analyzer import is_name_like, term_of, words
 
 # Span lengths in words, per variant: exact spans short, medium and long; the variants with one
@@ -22,8 +23,20 @@ SPAN_WORDS = {
     "replaced": (8, 12),
     "swapped": (8, 12),
     "misspelt-name": (8, 12),
+    # The issue's table: 5 and 10 exact words, one word misspelt (any kind) in a remembered span,
+    # a name misspelt (any kind) in 5 words of context, and each kind of misspelling on its own.
+    "exact-5": (5, 5),
+    "exact-10": (10, 10),
+    "one-word-misspelt": (8, 12),
+    "name-in-5": (5, 5),
+    **{f"typo:{kind}": (5, 5) for kind in KINDS},
+    "split": (5, 5),
+    "joined": (5, 5),
 }
 VARIANTS = tuple(SPAN_WORDS)
+# Words shorter than this are left alone by the misspelling kinds (a typo in "cat" is another word).
+MIN_TYPO_LETTERS = 4
+MIN_SPLIT_PART = 3
 MIN_UNCOMMON = 2
 ATTEMPTS_PER_ITEM = 400
 
@@ -102,21 +115,33 @@ def normal(text: str) -> str:
 
 
 def known_items(
-    sources: Sequence[Source], variant: str, count: int, is_uncommon: Callable[[str], bool], seed: int
+    sources: Sequence[Source],
+    variant: str,
+    count: int,
+    is_uncommon: Callable[[str], bool],
+    seed: int,
+    is_known: Callable[[str], bool] = bool,
 ) -> list[KnownItem]:
-    """`count` distinct queries of one variant, drawn from random passages with a seeded generator."""
+    """`count` distinct queries of one variant, drawn from random passages with a seeded generator.
+
+    `is_known` says whether a word is in the corpus: a split word is cut where both halves are.
+    """
     rng = random.Random(f"{seed}:{variant}")
     items: dict[str, KnownItem] = {}
+    makers = {**_MAKERS, "split": _splitter(is_known)}
+    chosen = _chooser(variant, is_uncommon)
     for _ in range(count * ATTEMPTS_PER_ITEM):
         if len(items) == count:
             break
-        item = _attempt(rng.choice(sources), variant, rng, is_uncommon)
+        item = _attempt(rng.choice(sources), variant, rng, is_uncommon, makers, chosen)
         if item is not None:
             items.setdefault(item.query.lower(), item)
     return list(items.values())
 
 
-def _attempt(source: Source, variant: str, rng: random.Random, is_uncommon) -> KnownItem | None:
+def _attempt(
+    source: Source, variant: str, rng: random.Random, is_uncommon, makers, chosen
+) -> KnownItem | None:
     low, high = SPAN_WORDS[variant]
     found = words(source.text)
     length = rng.randint(low, high)
@@ -126,18 +151,18 @@ def _attempt(source: Source, variant: str, rng: random.Random, is_uncommon) -> K
     span = found[first : first + length]
     if sum(1 for m in span if is_uncommon(m[0])) < MIN_UNCOMMON:
         return None
-    changed = _MAKERS[variant](span, source.text, rng)
+    changed = makers[variant](span, source.text, rng, chosen)
     if changed is None:
         return None
     exact = " ".join(m[0] for m in span)
     return KnownItem(variant, " ".join(changed), normal(exact), length, source.episode_id)
 
 
-def _exact(span: list[re.Match[str]], text: str, rng: random.Random) -> list[str]:
+def _exact(span: list[re.Match[str]], text: str, rng: random.Random, chosen=None) -> list[str]:
     return [m[0] for m in span]
 
 
-def _dropped(span: list[re.Match[str]], text: str, rng: random.Random) -> list[str] | None:
+def _dropped(span: list[re.Match[str]], text: str, rng: random.Random, chosen=None) -> list[str] | None:
     """One word (one that counts for search, not a stopword) left out."""
     texts = [m[0] for m in span]
     choices = [i for i, word in enumerate(texts) if term_of(word)]
@@ -147,7 +172,7 @@ def _dropped(span: list[re.Match[str]], text: str, rng: random.Random) -> list[s
     return texts[:drop] + texts[drop + 1 :]
 
 
-def _replaced(span: list[re.Match[str]], text: str, rng: random.Random) -> list[str] | None:
+def _replaced(span: list[re.Match[str]], text: str, rng: random.Random, chosen=None) -> list[str] | None:
     """One word replaced by a common synonym or by what it is misheard as."""
     texts = [m[0] for m in span]
     choices = [i for i, word in enumerate(texts) if word.lower() in SUBSTITUTES]
@@ -158,7 +183,7 @@ def _replaced(span: list[re.Match[str]], text: str, rng: random.Random) -> list[
     return texts
 
 
-def _swapped(span: list[re.Match[str]], text: str, rng: random.Random) -> list[str] | None:
+def _swapped(span: list[re.Match[str]], text: str, rng: random.Random, chosen=None) -> list[str] | None:
     """Two neighbouring words (both searchable, and different) in the wrong order."""
     texts = [m[0] for m in span]
     choices = [
@@ -172,7 +197,7 @@ def _swapped(span: list[re.Match[str]], text: str, rng: random.Random) -> list[s
     return texts
 
 
-def _misspelt_name(span: list[re.Match[str]], text: str, rng: random.Random) -> list[str] | None:
+def _misspelt_name(span: list[re.Match[str]], text: str, rng: random.Random, chosen=None) -> list[str] | None:
     """A name (capitalised mid-sentence) spelt the way speech recognition hears it."""
     texts = [m[0] for m in span]
     choices = [i for i, m in enumerate(span) if _is_name(m, text)]
@@ -185,9 +210,72 @@ def _misspelt_name(span: list[re.Match[str]], text: str, rng: random.Random) -> 
     return None
 
 
+def _chooser(variant: str, is_uncommon: Callable[[str], bool]) -> Callable[[re.Match[str], str], bool]:
+    """Which words of a span a variant may misspell: a name for name-in-5, any searchable word of
+    four letters or more for one-word-misspelt, else an uncommon one (the word a person remembers)."""
+    if variant == "name-in-5":
+        return _is_name
+    if variant == "one-word-misspelt":
+        return lambda match, text: len(match[0]) >= MIN_TYPO_LETTERS and term_of(match[0]) is not None
+    return lambda match, text: len(match[0]) >= MIN_TYPO_LETTERS and is_uncommon(match[0])
+
+
+def _typo(kinds: Sequence[str]):
+    """A maker misspelling one chosen word of the span by one of these kinds (a new index term)."""
+
+    def make(span: list[re.Match[str]], text: str, rng: random.Random, chosen) -> list[str] | None:
+        texts = [m[0] for m in span]
+        places = [i for i, m in enumerate(span) if chosen(m, text) and not texts[i].isdigit()]
+        if not places:
+            return None
+        at = rng.choice(places)
+        wrong = KINDS[rng.choice(kinds)](texts[at], rng)
+        if not wrong or term_of(wrong) in (None, term_of(texts[at])):
+            return None
+        texts[at] = wrong
+        return texts
+
+    return make
+
+
+def _joined(span: list[re.Match[str]], text: str, rng: random.Random, chosen) -> list[str] | None:
+    """Two neighbouring words written as one ("open source" -> "opensource"), one of them uncommon."""
+    texts = [m[0] for m in span]
+    places = [
+        i for i in range(len(texts) - 1)
+        if (chosen(span[i], text) or chosen(span[i + 1], text)) and term_of(texts[i + 1])
+        and texts[i].isalpha() and texts[i + 1].isalpha()
+    ]
+    if not places:
+        return None
+    at = rng.choice(places)
+    return texts[:at] + [texts[at] + texts[at + 1].lower()] + texts[at + 2 :]
+
+
+def _splitter(is_known: Callable[[str], bool]):
+    """A maker writing one word as two where both halves are words ("Elasticsearch" -> "Elastic Search")."""
+
+    def make(span: list[re.Match[str]], text: str, rng: random.Random, chosen) -> list[str] | None:
+        texts = [m[0] for m in span]
+        cuts = [
+            (i, cut) for i, m in enumerate(span) if chosen(m, text) and texts[i].isalpha()
+            for cut in range(MIN_SPLIT_PART, len(texts[i]) - MIN_SPLIT_PART + 1)
+            if is_known(texts[i][:cut]) and is_known(texts[i][cut:])
+        ]
+        if not cuts:
+            return None
+        at, cut = rng.choice(cuts)
+        return texts[:at] + [texts[at][:cut], texts[at][cut:]] + texts[at + 1 :]
+
+    return make
+
+
 _MAKERS = {
     "exact-short": _exact, "exact-medium": _exact, "exact-long": _exact,
     "dropped": _dropped, "replaced": _replaced, "swapped": _swapped, "misspelt-name": _misspelt_name,
+    "exact-5": _exact, "exact-10": _exact, "one-word-misspelt": _typo(tuple(KINDS)),
+    "name-in-5": _typo(tuple(KINDS)), **{f"typo:{kind}": _typo((kind,)) for kind in KINDS},
+    "joined": _joined,
 }
 
 

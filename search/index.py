@@ -16,6 +16,7 @@ import tantivy
 from filelock import FileLock, Timeout
 
 from search.analyzer import ANALYZER_NAME, build_analyzer, near_keys, sound_keys
+from search.corrections import Vocabulary
 from search.errors import IndexBusyError, QueryError, SearchIndexError
 from search.models import Episode, Passage, SearchResult
 from search.passages import build_passages
@@ -82,6 +83,7 @@ class QuoteIndex:
         index.register_tokenizer(ANALYZER_NAME, build_analyzer())
         self.folder, self._index = folder, index
         self._seen_version = self._version()
+        self._vocabulary = Vocabulary(self._index.searcher)
 
     @classmethod
     def open(cls, data_dir: Path, wait: float = WRITE_WAIT) -> QuoteIndex:
@@ -231,12 +233,12 @@ class QuoteIndex:
         """Run an already parsed query: quotes `offset` to `offset + limit` of its reading order
         (search/quotes.py), whose length is the total a person can page through."""
         searcher = self.searcher()
-        plan = build_query(self._schema, searcher, parsed)
+        plan = build_query(self._schema, searcher, parsed, self._vocabulary)
         if plan is None:
             return SearchResult(text, (), 0, offset, message=explain_empty(parsed))
         hits = _run(searcher, plan).hits
         order = reading_order(_moments(searcher, hits), first_page, per_episode)
-        matcher = Matcher(parsed, plan.rare_terms)
+        matcher = Matcher(parsed, plan.rare_terms, plan.corrections)
         # Only the page's passages are read from the store.
         page = tuple(to_hit(_candidate(searcher, hits[i]), matcher) for i in order[offset : offset + limit])
         message = parsed.note
@@ -265,6 +267,8 @@ class QuoteIndex:
 
     def _refresh(self) -> None:
         self._index.reload()
+        # The words indexed may have changed: corrections are looked for among the new ones.
+        self._vocabulary = Vocabulary(self._index.searcher)
 
     def _version(self) -> int | None:
         """When the folder was last committed to; None when it is gone (switched away from and removed:

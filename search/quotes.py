@@ -105,10 +105,11 @@ class _Taken:
 
 
 class Matcher:
-    """Decides which words of a passage a query matched: the same term, or a rare word's sound-alike."""
+    """Decides which words of a passage a query matched: the same term, a correction of a misspelt
+    word (ranking.py), or a rare word's sound-alike."""
 
-    def __init__(self, parsed: ParsedQuery, rare_terms: Collection[str]) -> None:
-        self.terms = {w.term for w in parsed.words}
+    def __init__(self, parsed: ParsedQuery, rare_terms: Collection[str], corrections: Collection[str] = ()) -> None:
+        self.terms = {w.term for w in parsed.words} | set(corrections)
         self.rare = [w for w in parsed.words if w.term in rare_terms]
         self._decided: dict[str, bool] = {}
 

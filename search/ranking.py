@@ -12,13 +12,14 @@ that condition (bench/README.md has the measurements).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import tantivy
 from tantivy import Occur, Query
 
-from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, near_keys
+from search.analyzer import MAX_WORD_LENGTH, MIN_SOUND_KEY, fold, near_keys, term_of
+from search.corrections import Correction, Vocabulary
 from search.query import ParsedQuery, QueryWord
 
 # A word found in fewer passages than this share of the index counts as rare (a likely name).
@@ -26,7 +27,21 @@ RARE_SHARE = 0.002
 RARE_MIN = 25
 SOUND_BOOST = 0.5
 NEAR_SOUND_BOOST = 0.3
-FUZZY_BOOST = 0.6
+# A correction of a word the index doesn't have counts nearly as much as the word would have (there
+# is no exact match to rank above); of a word it has, but rarely, much less (the typed word may be
+# the right one: speech recognition's own misspellings are indexed too). Per edit: 1, 2.
+ABSENT_CORRECTION_BOOST = (0.9, 0.6)
+RARE_CORRECTION_BOOST = (0.3, 0.2)
+# A rare word's corrections are only those used this many times more often than the word itself.
+RARE_CORRECTION_MORE = 4
+# A rare word this short is more likely another word than a misspelling ("ram" is not "rom").
+RARE_CORRECTED_FROM = 4
+# A word written as two ("Elastic Search"), or two words written as one ("opensource").
+SPLIT_BOOST = 0.8
+JOINED_BOOST = 0.9
+# Two words are taken as one written apart only when the one is used at least this share as often.
+JOINED_SHARE = 0.25
+MIN_PART = 3
 # Words of the query that stand together in a passage, in order, earn this much more.
 NEAR_BOOST = 1.5
 NEAR_SLOP = 2
@@ -52,30 +67,58 @@ class Plan:
     query: Query
     rare_terms: frozenset[str]
     broader: Query | None = None
+    # The indexed terms looked for in place of misspelt query words (what a quote could mark).
+    corrections: frozenset[str] = frozenset()
 
 
-def build_query(schema: tantivy.Schema, searcher: tantivy.Searcher, parsed: ParsedQuery) -> Plan | None:
-    """The tantivy query for a parsed query, or None when there is nothing to search for."""
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What building a query needs to know of the index: its schema, searcher and vocabulary."""
+
+    schema: tantivy.Schema
+    searcher: tantivy.Searcher
+    vocabulary: Vocabulary | None
+
+    def freq(self, term: str) -> int:
+        return self.searcher.doc_freq("text", term)
+
+
+def build_query(
+    schema: tantivy.Schema,
+    searcher: tantivy.Searcher,
+    parsed: ParsedQuery,
+    vocabulary: Vocabulary | None = None,
+) -> Plan | None:
+    """The tantivy query for a parsed query, or None when there is nothing to search for.
+
+    Without a vocabulary, misspelt words are looked for by sound only (names), not by spelling.
+    """
     if not parsed.words:
         return None
+    index = _Terms(schema, searcher, vocabulary)
     words = _distinct(parsed.words)
-    freq = {w.term: searcher.doc_freq("text", w.term) for w in words}
+    freq = {w.term: index.freq(w.term) for w in words}
     rare_below = max(RARE_MIN, searcher.num_docs * RARE_SHARE)
     common_from = max(COMMON_MIN, searcher.num_docs * COMMON_SHARE)
     rare = frozenset(term for term, count in freq.items() if count < rare_below)
-    scoring = [(w, _word_query(schema, w, w.term in rare, freq[w.term])) for w in words]
+    fixes = {w.term: _corrections(index, w, freq[w.term]) for w in words if w.term in rare}
+    corrected = frozenset(c.term for found in fixes.values() for c in found)
+    scoring = [(w, _word_query(index, w, fixes.get(w.term), freq[w.term])) for w in words]
     distinctive = [q for w, q in scoring if freq[w.term] < common_from]
+    distinctive += _joined(index, parsed.words, common_from)
     common = [q for w, q in scoring if freq[w.term] >= common_from]
-    near = _near_query(schema, parsed.words)
-    extra = [near] if near is not None else []
+    meant = _as_meant(parsed.words, freq, fixes)
+    joined = _joined_meant(index, meant)
+    near = [_near_query(schema, meant), _near_query(schema, joined) if joined else None]
+    extra = [q for q in near if q is not None]
     extra.append(_speaker_query(schema, words))
     required = _required(schema, parsed)
     broad = _combine([*distinctive, *common, *extra], required)
     if not distinctive or not common:
-        return Plan(broad, rare)
+        return Plan(broad, rare, corrections=corrected)
     narrow_scoring = [(Occur.Must, _any(distinctive)), *((Occur.Should, q) for q in [*common, *extra])]
     narrow = Query.boolean_query([*narrow_scoring, *((Occur.Must, q) for q in required)])
-    return Plan(narrow, rare, broader=broad)
+    return Plan(narrow, rare, broader=broad, corrections=corrected)
 
 
 def explain_empty(parsed: ParsedQuery, searched: bool = False, found: int = 0) -> str:
@@ -124,16 +167,67 @@ def _distinct(words: list[QueryWord]) -> list[QueryWord]:
     return list(seen.values())
 
 
-def _word_query(schema: tantivy.Schema, word: QueryWord, rare: bool, freq: int) -> Query:
-    exact = Query.term_query(schema, "text", word.term)
-    if not rare:
+def _word_query(index: _Terms, word: QueryWord, fixes: list[Correction] | None, freq: int) -> Query:
+    """The word's own term; for a rare word (it has `fixes`, maybe none), the best of it, its
+    sound-alikes and its corrections, each correction scored as itself but boosted lower."""
+    exact = Query.term_query(index.schema, "text", word.term)
+    if fixes is None:
         return exact
-    alternatives = [exact, *_sound_alikes(schema, word)]
-    if len(word.term) >= 6 and freq == 0:
-        distance = 1 if len(word.term) < 10 else 2
-        typo = Query.fuzzy_term_query(schema, "text", word.term, distance=distance)
-        alternatives.append(Query.boost_query(typo, FUZZY_BOOST))
+    boosts = RARE_CORRECTION_BOOST if freq else ABSENT_CORRECTION_BOOST
+    corrected = [_boosted_term(index, c, boosts[c.distance - 1]) for c in fixes]
+    alternatives = [exact, *_sound_alikes(index.schema, word), *corrected]
+    if freq == 0:
+        alternatives += _split(index, word)
     return Query.disjunction_max_query(alternatives) if len(alternatives) > 1 else exact
+
+
+def _corrections(index: _Terms, word: QueryWord, freq: int) -> list[Correction]:
+    """Indexed words a few edits from a rare or absent word (of a rare one, only much more used ones)."""
+    if index.vocabulary is None or (freq and len(word.term) < RARE_CORRECTED_FROM):
+        return []
+    found = index.vocabulary.corrections(word.term, fold(word.text))
+    if freq:
+        found = [c for c in found if c.passages >= freq * RARE_CORRECTION_MORE]
+    return found
+
+
+def _boosted_term(index: _Terms, correction: Correction, boost: float) -> Query:
+    return Query.boost_query(Query.term_query(index.schema, "text", correction.term), boost)
+
+
+def _split(index: _Terms, word: QueryWord) -> list[Query]:
+    """An absent word that is two indexed words written together ("elasticsearch" typed for
+    "elastic search"): those two words, next to each other."""
+    text = word.text
+    for cut in range(MIN_PART, len(text) - MIN_PART + 1):
+        first, second = term_of(text[:cut]), term_of(text[cut:])
+        if first and second and index.freq(first) and index.freq(second):
+            pair = Query.phrase_query(index.schema, "text", [(0, first), (1, second)])
+            return [Query.boost_query(pair, SPLIT_BOOST)]
+    return []
+
+
+def _joined(index: _Terms, words: list[QueryWord], common_from: float) -> list[Query]:
+    """Two neighbouring query words that are one indexed word when written together ("Elastic
+    Search" for "Elasticsearch"): that word, as a distinctive word of the query."""
+    found = []
+    for first, second in zip(words, words[1:]):
+        term = _joined_term(index, first, second)
+        if term and index.freq(term) < common_from:
+            found.append(Query.boost_query(Query.term_query(index.schema, "text", term), JOINED_BOOST))
+    return found
+
+
+def _joined_term(index: _Terms, first: QueryWord, second: QueryWord) -> str | None:
+    """The indexed word two neighbouring query words make written together, if it is written so
+    about as often as the rarer of them alone: a word, not a transcript's occasional slip (one
+    "Stormshadows" among many "storm shadows" would add passages without adding meaning)."""
+    if second.position != first.position + 1:
+        return None
+    term = term_of(first.text + second.text.lower())
+    together = index.freq(term) if term else 0
+    apart = min(index.freq(first.term), index.freq(second.term))
+    return term if together and together >= apart * JOINED_SHARE else None
 
 
 def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
@@ -145,6 +239,32 @@ def _sound_alikes(schema: tantivy.Schema, word: QueryWord) -> list[Query]:
     if near_keys(word.sound):
         near.append(Query.term_set_query(schema, "sound", list(near_keys(word.sound))))
     return [same, *(Query.boost_query(q, NEAR_SOUND_BOOST) for q in near)]
+
+
+def _as_meant(
+    words: list[QueryWord], freq: dict[str, int], fixes: dict[str, list[Correction]]
+) -> list[QueryWord]:
+    """The query's words with each one the index lacks replaced by its best correction, or left
+    out: one misspelt word would otherwise keep the whole phrase from matching."""
+    meant = []
+    for word in words:
+        if freq[word.term] == 0:
+            if not fixes.get(word.term):
+                continue
+            word = replace(word, term=fixes[word.term][0].term)
+        meant.append(word)
+    return meant
+
+
+def _joined_meant(index: _Terms, words: list[QueryWord]) -> list[QueryWord]:
+    """The words with the first two that are one indexed word written together joined ("foundat
+    ion" -> "foundation"), the words after them one place nearer; empty when no two are."""
+    for at, (first, second) in enumerate(zip(words, words[1:])):
+        term = _joined_term(index, first, second)
+        if term:
+            after = [replace(w, position=w.position - 1) for w in words[at + 2 :]]
+            return [*words[:at], replace(first, term=term), *after]
+    return []
 
 
 def _near_query(schema: tantivy.Schema, words: list[QueryWord]) -> Query | None:

@@ -23,3 +23,12 @@ def test_targets_are_met_missed_or_not_measured():
     assert found["1M passages: /quote p99"].met is None and found["1M passages: /quote p99"].figure is None
     margin = found["Quality: MRR@10 podquote − rank-bm25, swapped"]
     assert round(margin.figure, 3) == -0.05 and margin.met is False
+
+
+def test_issue_10_targets_read_the_held_out_figures():
+    held_out = {"name-in-5": {"hit@1": 0.85}, "exact-10": {"hit@1": 0.98}}
+    results = {"parts": {"quality": {"variants": {"podquote": held_out}, "splits": {"dev": {}}}}}
+    found = {t.name: t for t in check(results)}
+    assert found["Held-out hit@1: a misspelt name in 5 words"].met is True
+    assert found["Held-out hit@1: 10 exact words"].met is False
+    assert found["Held-out hit@1: one word misspelt"].met is None

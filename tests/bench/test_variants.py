@@ -17,13 +17,16 @@ TEXTS = (
     "The compiler rewrote generics into monomorphized functions, which Gopherson described as a "
     "simple trick with surprising consequences for binary size, build times and the language server "
     "that every editor talks to when you write code.",
+    "Last year the committee reviewed the Wireshark captures, and Ivanov, the volunteer who "
+    "maintained the parser, wrote a summary of every malformed packet the fuzzer had produced.",
 )
 SOURCES = [Source(f"episode-{i}", text) for i, text in enumerate(TEXTS)]
 UNCOMMON = {
     "maintainers", "scheduling", "containers", "kubernetes", "stacoviak", "deployment", "pipeline",
     "dashboard", "failing", "postgres", "replication", "santo", "logical", "decoding", "primary",
     "migration", "outage", "compiler", "generics", "monomorphized", "gopherson", "consequences",
-    "binary", "editor", "surprising",
+    "binary", "editor", "surprising", "committee", "wireshark", "captures", "ivanov", "volunteer",
+    "parser", "summary", "malformed", "packet", "fuzzer",
 }
 
 
@@ -101,3 +104,33 @@ def test_a_name_is_misspelt_by_sound_by_a_doubled_or_a_dropped_letter():
     assert "Santoh" in spellings("Santo")
     assert misspell("Stacoviak", random.Random(3)) in spellings("Stacoviak")
     assert spellings("Browne") == ["Brovne"], "dropping the final e leaves the same index term"
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v.startswith("typo:") or v in ("name-in-5", "one-word-misspelt")])
+def test_a_misspelling_variant_changes_one_word_into_another_index_term(variant):
+    for item in _items(variant):
+        typed, spoken = _words(item), _span_words(item)
+        assert len(typed) == len(spoken)
+        changed = [(a, b) for a, b in zip(typed, spoken) if a.lower() != b]
+        assert len(changed) == 1
+        wrong, right = changed[0]
+        assert term_of(wrong) != term_of(right)
+        if variant == "name-in-5":
+            assert right.lower() in UNCOMMON and wrong[0].isupper()
+
+
+def test_a_split_word_is_two_words_and_joined_words_one():
+    for item in _items("split"):
+        assert len(_words(item)) == len(_span_words(item)) + 1
+        assert "".join(_words(item)).lower() == "".join(_span_words(item))
+    for item in _items("joined"):
+        assert len(_words(item)) == len(_span_words(item)) - 1
+        assert "".join(_words(item)).lower() == "".join(_span_words(item))
+
+
+def test_a_word_is_split_only_where_both_halves_are_words():
+    known = {"deploy", "ment", "wire", "shark"}
+    items = known_items(SOURCES, "split", 3, is_uncommon, 7, is_known=lambda w: w.lower() in known)
+    assert {tuple(_words(i)) for i in items} and all(
+        any(w in ("deploy", "ment", "Wire", "shark") for w in _words(i)) for i in items
+    )

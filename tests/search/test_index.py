@@ -354,3 +354,94 @@ def test_a_match_deep_in_a_long_markdown_turn_links_to_an_estimate_of_its_own_mo
     quote = idx.search(f'"{late}"').quotes[0]
     assert 22 * 60 + 49 < quote.start_seconds < 42 * 60 + 54
     assert quote.url == f"{urls[0]}#t={int(quote.start_seconds)}"
+
+
+# Misspelt query words (issue 10): each kind of misspelling finds the word the transcript has.
+WORDS = {
+    "react": "We rewrote the frontend in react over the summer.",
+    "google": "Then google bought the company outright.",
+    "linux": "The server runs linux on old hardware.",
+    "jerod": "Jerod said the episode would ship on Friday.",
+    "windows": "Nobody at the office used windows anymore.",
+    "kubernetes": "We deployed it all on kubernetes last year.",
+    "changelog": "You are listening to the changelog every week.",
+    "philosophy": "His philosophy of testing was simple and strict.",
+    "elasticsearch": "The logs all went into elasticsearch eventually.",
+    "open": "It became an open source project in the end.",
+    "committee": "The committee reviewed every proposal twice.",
+    "volunteer": "A volunteer maintained the parser for years.",
+}
+
+
+@pytest.fixture(scope="module")
+def words_index() -> QuoteIndex:
+    """One episode per word, and a decoy of each with the same sentence but another word (so the
+    context alone can't tell them apart), among filler every episode shares."""
+    idx = QuoteIndex.in_memory()
+    decoys = {f"{key}-decoy": re.sub(key, "something", text, flags=re.I) for key, text in WORDS.items()}
+    idx.replace_episodes([_episode(key, f"{FILLER} {text} {FILLER}") for key, text in {**decoys, **WORDS}.items()])
+    return idx
+
+
+@pytest.mark.parametrize(
+    "query, episode",
+    [
+        ("Reakt frontend", "react"),  # changed last letter, a short word
+        ("Linuh hardware", "linux"),
+        ("Gogle bought", "google"),  # a doubled letter written once
+        ("Jrod said", "jerod"),  # a vowel dropped
+        ("Wndows office", "windows"),
+        ("Kbernetes deployed", "kubernetes"),
+        ("Channgelog listening", "changelog"),  # a letter doubled
+        ("Kubrenetes deployed", "kubernetes"),  # two letters swapped
+        ("Kubernetez deployed", "kubernetes"),  # a sound-alike letter
+        ("Kubernwtes deployed", "kubernetes"),  # a key next to the right one
+        ("Philosofy testing", "philosophy"),  # ph/f
+        ("Filosofy testing", "philosophy"),  # ph/f, twice
+        ("comittee reviewed", "committee"),
+        ("wolunteer maintained", "volunteer"),  # v/w
+    ],
+)
+def test_a_misspelt_word_finds_the_word_the_transcript_has(words_index, query, episode):
+    assert _episodes(words_index.search(query))[:1] == [episode]
+
+
+def test_the_word_a_misspelling_found_is_marked_in_the_quote(words_index):
+    quote = words_index.search("Reakt frontend").quotes[0]
+    assert [quote.text[a:b] for a, b in quote.highlights] == ["frontend", "react"]
+
+
+def test_a_misspelt_word_alone_finds_its_word(words_index):
+    for query, episode in (("Reakt", "react"), ("Linuh", "linux"), ("Jrod", "jerod"), ("Kbernetes", "kubernetes")):
+        assert _episodes(words_index.search(query))[:1] == [episode], query
+
+
+def test_a_word_split_in_two_or_two_words_joined_are_found(words_index):
+    assert _episodes(words_index.search("Elastic Search"))[:1] == ["elasticsearch"]
+    assert _episodes(words_index.search("opensource project"))[:1] == ["open"]
+
+
+def test_the_misspelt_word_outweighs_the_common_words_around_it():
+    """The correction counts nearly as the word itself: common words in more passages don't bury it."""
+    idx = QuoteIndex.in_memory()
+    chatter = " ".join(f"People talked about ordinary things, things people talked about, {i}." for i in range(30))
+    idx.replace_episodes(
+        [_episode(f"chat{i}", chatter) for i in range(5)]
+        + [_episode("k8s", FILLER + " We deployed it all on kubernetes last year. " + FILLER)]
+    )
+    assert _episodes(idx.search("people talked about ordinary kubernettes"))[:1] == ["k8s"]
+
+
+def test_the_exact_word_ranks_above_its_corrections():
+    idx = QuoteIndex.in_memory()
+    idx.replace_episodes(
+        [_episode(f"plane{i}", FILLER + " The plane landed late again. " + FILLER) for i in range(6)]
+        + [_episode("plan", FILLER + " The plan landed on my desk. " + FILLER)]
+    )
+    assert _episodes(idx.search("plan landed"))[:1] == ["plan"]
+    assert {"plan", "plane0"} <= set(_episodes(idx.search("plan landed", limit=10)))
+
+
+def test_words_too_far_from_any_indexed_word_find_nothing(words_index):
+    assert words_index.search("Kxbxrnxtes").quotes == ()  # three edits
+    assert words_index.search("zeppelin").quotes == ()
