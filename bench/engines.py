@@ -67,8 +67,10 @@ class PodquoteEngine:
         return self.index.search(query, limit=SHOWN)
 
     def ranked_episodes(self, query: str) -> list[str]:
-        """Episodes in the order their best quote ranks."""
-        return [q.episode_id for q in self.index.search(query, limit=PODQUOTE_LIMIT).quotes]
+        """Episodes in the order their best quote ranks (variety, at most 2 quotes an episode, over the
+        whole list, as a chat's first page has: later pages go deeper into the same episodes)."""
+        result = self.index.search(query, limit=PODQUOTE_LIMIT, first_page=PODQUOTE_LIMIT)
+        return [q.episode_id for q in result.quotes]
 
 
 class Bm25Engine:
