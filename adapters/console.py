@@ -85,8 +85,8 @@ class Conversation:
             reply = await self.commands.handle(line, CONSOLE_CHAT)
         if reply is None:
             return "Commands start with /, for example /quote some words. Send /help for more."
-        if command is not None and command.name in ("quote", "next") and isinstance(reply, QuoteReply) and reply.quotes:
-            self.last = reply
+        if command is not None and command.name in ("quote", "next") and isinstance(reply, QuoteReply):
+            self.last = reply if reply.quotes else None  # /next never pages an earlier query
         return render(reply)
 
     async def _next(self) -> Reply:

@@ -32,3 +32,10 @@ async def test_next_is_read_from_the_console_like_any_command(library):
     out = io.StringIO()
     await run_console(Commands(library), io.StringIO("/quote storm shadow\n/next\n"), out)
     assert "\n4. “" in out.getvalue()
+
+
+async def test_next_after_a_quote_that_found_nothing_does_not_page_the_one_before(library):
+    conversation = Conversation(Commands(library))
+    await conversation.answer("/quote storm shadow")
+    assert (await conversation.answer("/quote zzqx")).startswith("Nothing matched")
+    assert (await conversation.answer("/next")).startswith("Send /quote and some words first")
