@@ -137,6 +137,7 @@ class QuoteIndex:
         with _os_errors(self.home.data_dir):
             self.home.switch(fresh.folder)
         self.folder, self._index, self._seen_version = fresh.folder, fresh._index, fresh._seen_version
+        self._vocabulary = fresh._vocabulary  # corrections come from the words of the index in use
 
     def discard(self) -> None:
         """Remove a fresh index that will not be used (its rebuild failed); never the one in use."""
@@ -332,10 +333,11 @@ class IndexHome:
         """A new, empty folder for a build; marked as being built until `switch` or `remove`."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         folder = self.data_dir / f"{self._prefix}{secrets.token_hex(4)}"
-        folder.mkdir()  # a name never used: FileExistsError rather than two builds in one folder
+        # Marked first: another process's clean-up must never find the folder unmarked.
         lock = FileLock(_building_mark(folder), thread_local=False)
         lock.acquire()
         self._building[folder] = lock
+        folder.mkdir()  # a name never used: FileExistsError rather than two builds in one folder
         return folder
 
     def switch(self, folder: Path) -> None:
