@@ -160,7 +160,10 @@ class Watcher:
             log.info("feed moved permanently feed=%s to=%s", feed.url, fetched.moved_to)
         report = PollReport(feed.url, not_modified=fetched.not_modified)
         if parsed is not None:
-            await self._record(feed, parsed, report)
+            try:
+                await self._record(feed, parsed, report)
+            except SearchIndexError as error:  # busy or full: what was stored gets indexed by the next writer
+                return await self._failed(feed, str(error), None)
         now = self._clock.now()
         title = parsed.title if parsed else None
         await self.feeds.record_ok(feed, fetched, title, next_poll(now, 0, self.policy.poll)[0], now)
