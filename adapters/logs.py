@@ -11,8 +11,10 @@ from typing import TextIO
 
 from bot.config import Secret
 
-# Libraries that log every request at INFO: their chatter drowns the bot's own events.
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "discord", "aiohttp.access", "apscheduler", "asyncio", "aiosqlite")
+# Libraries that log every request (or every lock taken) at INFO or DEBUG: their chatter drowns the
+# bot's own events.
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram", "discord", "aiohttp.access", "apscheduler", "asyncio", "aiosqlite",
+                 "filelock", "charset_normalizer")
 # Our own loggers: their messages are `event key=%s ...`, and their tracebacks (bugs) are kept whole.
 OWN_LOGGERS = ("bot", "adapters", "search", "bench", "__main__")
 # A field: key=value, the value bare or in double quotes (JSON-escaped inside).
