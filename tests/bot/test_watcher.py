@@ -352,3 +352,21 @@ async def test_an_item_whose_audio_is_already_in_the_library_attaches_to_that_ep
     assert await rig.library.storage.count_episodes() == 1
     (sent,) = await rig.deliver()
     assert sent[1].searchable and sent[1].title == "Zeppelin dawn"
+
+
+async def test_a_poll_that_finds_the_index_busy_fails_in_one_line_and_the_next_lists_its_items(rig, caplog):
+    rig.server.serve("/feed.xml", rss(_items(rig.clock, 1)))
+    await rig.add()
+    await rig.poll()
+    rig.server.serve("/feed.xml", rss(_items(rig.clock, 1, start=1) + _items(rig.clock, 1)))
+    rig.library.write_wait = 0.0
+    other_process = rig.library.index.writer_lock()  # a lock of its own: to flock, another process's
+    other_process.acquire()
+    try:
+        (report,) = await rig.poll(after=600)
+    finally:
+        other_process.release()
+    assert not report.ok and "busy" in report.error
+    assert not [r for r in caplog.records if r.exc_info]  # one line, no traceback
+    (report,) = await rig.poll(after=3600)
+    assert report.ok and sorted(e.title for e in await rig.library.episodes(10)) == ["Episode 0", "Episode 1"]
